@@ -1,0 +1,309 @@
+"""cconv's array API: ``correlate`` and ``convolve``.
+
+This module owns everything around the compiled engine (src/_core.pyx, chosen for the CPU by
+``cconv._engine``): argument validation, the dtype and rounding policy, ``out=`` handling, the
+thread count. The engine only computes, on C-contiguous native buffers shaped (N, H, W*C).
+This module never imports Pillow.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+
+import numpy as np
+
+from . import _engine
+
+__all__ = ["correlate", "convolve", "MODES"]
+
+MODES = tuple(_engine.engine.MODES)
+"""Border modes, with scipy.ndimage's names and semantics."""
+
+# Dtypes the engine reads and writes directly.
+_NATIVE = frozenset(np.dtype(t) for t in (np.uint8, np.uint16, np.int16, np.float32, np.float64))
+
+# Other real dtypes are computed through a wider native type (exact for all but 64-bit ints).
+_WIDER = {
+    np.dtype(np.int8): np.dtype(np.int16),
+    np.dtype(np.float16): np.dtype(np.float32),
+}
+
+
+def default_threads() -> int:
+    """Number of CPUs this process may run on (what ``threads=None`` uses)."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13+
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, threads=None):
+    """Correlate an image, a channels-last image or a batch with a 2-D kernel.
+
+    Each output pixel is the sum of ``kernel[i, j] * image[y + i - kh // 2, x + j - kw // 2]``:
+    the kernel slides as given, without flipping (as ``scipy.ndimage.correlate`` and
+    ``cv2.filter2D``). Every channel and every image of a batch uses the same kernel.
+
+    Parameters
+    ----------
+    image : array_like of shape (H, W), (H, W, C) or (N, H, W, C)
+        uint8, uint16, int16, float32 and float64 are computed natively; other real integer
+        dtypes and float16 through a wider type. Read-only, non-contiguous and byte-swapped
+        arrays are fine. The image is never modified.
+    kernel : array_like of shape (kh, kw)
+        Real, finite weights; any size from 1x1 up, odd or even, also larger than the image.
+        Its anchor is ``(kh // 2, kw // 2)``.
+    mode : {'nearest', 'reflect', 'mirror', 'wrap', 'constant'}, optional
+        How the image is extended past its edges (scipy.ndimage's names and semantics)::
+
+            'nearest'   a a a | a b c d | d d d   edge clamping (default)
+            'reflect'   c b a | a b c d | d c b   half-sample symmetric
+            'mirror'    d c b | a b c d | c b a   whole-sample symmetric
+            'wrap'      b c d | a b c d | a b c   periodic
+            'constant'  k k k | a b c d | k k k   k = cval
+
+    cval : float, optional
+        The value outside the image for ``mode='constant'``, in the image's units.
+    out : ndarray, optional
+        Where to write the result: the image's shape, a real dtype, writeable. It may be the
+        image itself. It is returned.
+    dtype : data-type, optional
+        Output dtype. Default: ``out.dtype`` if ``out`` is given, else the image's dtype.
+        A float dtype gives the unrounded result (for signed edge responses, for instance).
+    threads : int, optional
+        Threads for this call; default: every CPU available to the process. Results are
+        bit-identical for any thread count.
+
+    Returns
+    -------
+    ndarray
+        Same shape as the image. Integer results are rounded to nearest (ties to even) and
+        saturated to the dtype's range: never truncated, never wrapped.
+
+    Raises
+    ------
+    TypeError
+        The image or kernel is not made of real numbers (bool, complex, object), or ``cval``
+        is not a real number.
+    ValueError
+        A shape, mode, dtype, ``out`` or ``threads`` that does not fit; a kernel that is empty
+        or holds NaN or infinity.
+
+    Notes
+    -----
+    uint8 and float32 images accumulate in float32 (float64 when the output is float64);
+    the other dtypes in float64. Weights of exactly zero are skipped, as in scipy.ndimage, so
+    ``0 * inf`` does not turn a result into NaN. Integer outputs from NaN are 0.
+
+    Examples
+    --------
+    >>> import numpy as np, cconv
+    >>> image = np.zeros((5, 5), np.uint8)
+    >>> image[2, 2] = 10
+    >>> cconv.correlate(image, [[1, 2, 3]])[2]
+    array([ 0, 30, 20, 10,  0], dtype=uint8)
+    >>> cconv.correlate(np.full((2, 2), 200, np.uint8), [[2.0]])
+    array([[255, 255],
+           [255, 255]], dtype=uint8)
+    """
+    return _filter(image, kernel, False, mode, cval, out, dtype, threads)
+
+
+def convolve(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, threads=None):
+    """Convolve an image, a channels-last image or a batch with a 2-D kernel.
+
+    True convolution: the kernel is flipped on both axes, and the result equals
+    ``scipy.ndimage.convolve`` for odd and even kernel sizes alike. Parameters, returns,
+    errors and the rounding policy are those of :func:`correlate`.
+
+    Examples
+    --------
+    >>> import numpy as np, cconv
+    >>> image = np.zeros((5, 5), np.uint8)
+    >>> image[2, 2] = 10
+    >>> cconv.convolve(image, [[1, 2, 3]])[2]
+    array([ 0, 10, 20, 30,  0], dtype=uint8)
+    """
+    return _filter(image, kernel, True, mode, cval, out, dtype, threads)
+
+
+def _filter(image, kernel, flip, mode, cval, out, dtype, threads):
+    image = _as_image(image)
+    weights = _as_kernel(kernel)
+    mode_code = _mode_code(mode)
+    cval = _as_cval(cval)
+    threads = _thread_count(threads)
+    out_dtype = _output_dtype(image, out, dtype)
+
+    kernel_height, kernel_width = weights.shape
+    if flip:
+        # Convolution = correlation with the flipped kernel, anchored at the mirrored index
+        # (for even sizes that is size // 2 - 1, which is what scipy.ndimage.convolve does).
+        weights = weights[::-1, ::-1]
+        anchor = (kernel_height - 1 - kernel_height // 2, kernel_width - 1 - kernel_width // 2)
+    else:
+        anchor = (kernel_height // 2, kernel_width // 2)
+
+    if image.size == 0:
+        result = np.empty(image.shape, out_dtype)
+        return _deliver(result, out)
+
+    source = _engine_input(image)
+    engine_out_dtype = out_dtype if out_dtype in _NATIVE else _engine_float(source.dtype)
+    accumulator = _accumulator(source.dtype, engine_out_dtype)
+
+    planes = source.reshape(_planes_shape(image.shape))
+    channels = 1 if image.ndim == 2 else image.shape[-1]
+
+    direct = (
+        out is not None
+        and out.dtype == engine_out_dtype
+        and out.flags.c_contiguous
+        and out.dtype.isnative
+        and not np.may_share_memory(out, source)
+    )
+    result = out if direct else np.empty(image.shape, engine_out_dtype)
+    _engine.engine.correlate(
+        planes,
+        result.reshape(planes.shape),
+        np.ascontiguousarray(weights, dtype=accumulator),
+        channels,
+        anchor[0],
+        anchor[1],
+        mode_code,
+        cval,
+        threads,
+    )
+    if result.dtype != out_dtype:
+        result = _round_and_saturate(result, out_dtype)
+    return result if direct else _deliver(result, out)
+
+
+def _as_image(image) -> np.ndarray:
+    try:
+        array = np.asarray(image)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"`image` must be an array of real numbers: {error}") from None
+    if not _is_real(array.dtype):
+        raise TypeError(f"`image` must hold real numbers, got dtype {array.dtype}")
+    if array.ndim not in (2, 3, 4):
+        raise ValueError(
+            "`image` must have shape (H, W), (H, W, C) or (N, H, W, C), "
+            f"got {array.ndim}-D shape {array.shape}"
+        )
+    return array
+
+
+def _as_kernel(kernel) -> np.ndarray:
+    try:
+        weights = np.asarray(kernel)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"`kernel` must be a 2-D array of real numbers: {error}") from None
+    if not _is_real(weights.dtype):
+        raise TypeError(f"`kernel` must hold real numbers, got dtype {weights.dtype}")
+    if weights.ndim != 2:
+        raise ValueError(f"`kernel` must be a 2-D array, got shape {weights.shape}")
+    if weights.size == 0:
+        raise ValueError(f"`kernel` must be at least 1x1, got shape {weights.shape}")
+    weights = weights.astype(np.float64)
+    if not np.isfinite(weights).all():
+        raise ValueError("`kernel` must hold finite numbers, got NaN or infinity")
+    return weights
+
+
+def _mode_code(mode) -> int:
+    if isinstance(mode, str) and mode in _engine.engine.MODES:
+        return _engine.engine.MODES[mode]
+    raise ValueError(f"`mode` must be one of {', '.join(map(repr, MODES))}; got {mode!r}")
+
+
+def _as_cval(cval) -> float:
+    if isinstance(cval, bool) or not isinstance(cval, numbers.Real):
+        raise TypeError(f"`cval` must be a real number, got {cval!r}")
+    return float(cval)
+
+
+def _thread_count(threads) -> int:
+    if threads is None:
+        return default_threads()
+    if isinstance(threads, numbers.Integral) and not isinstance(threads, bool) and threads >= 1:
+        return int(threads)
+    raise ValueError(f"`threads` must be None or a positive integer, got {threads!r}")
+
+
+def _output_dtype(image: np.ndarray, out, dtype) -> np.dtype:
+    if dtype is not None:
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError as error:
+            raise TypeError(f"`dtype` is not a data type: {error}") from None
+        if not _is_real(dtype):
+            raise ValueError(f"`dtype` must be a real integer or float dtype, got {dtype}")
+    if out is None:
+        return image.dtype.newbyteorder("=") if dtype is None else dtype.newbyteorder("=")
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"`out` must be a numpy array, got {type(out).__name__}")
+    if out.shape != image.shape:
+        raise ValueError(f"`out` must have the image's shape {image.shape}, got {out.shape}")
+    if not _is_real(out.dtype):
+        raise ValueError(f"`out` must have a real integer or float dtype, got {out.dtype}")
+    if dtype is not None and dtype != out.dtype:
+        raise ValueError(f"`dtype` ({dtype}) and `out.dtype` ({out.dtype}) disagree")
+    if not out.flags.writeable:
+        raise ValueError("`out` is read-only")
+    return out.dtype.newbyteorder("=")
+
+
+def _is_real(dtype: np.dtype) -> bool:
+    """Integer or float of at most 64 bits (no bool, complex, object, long double)."""
+    return dtype.kind in "uif" and dtype.itemsize <= 8
+
+
+def _engine_input(image: np.ndarray) -> np.ndarray:
+    """A C-contiguous, native-byte-order array of a dtype the engine reads (often no copy)."""
+    dtype = image.dtype.newbyteorder("=")
+    if dtype not in _NATIVE:
+        dtype = _WIDER.get(dtype, np.dtype(np.float64))
+    return np.ascontiguousarray(image, dtype=dtype)
+
+
+def _engine_float(dtype: np.dtype) -> np.dtype:
+    """The float the engine writes before a non-native output dtype is produced from it."""
+    return np.dtype(np.float32) if dtype == np.float32 else np.dtype(np.float64)
+
+
+def _accumulator(source: np.dtype, output: np.dtype) -> np.dtype:
+    """float32 where its precision covers the input and output, float64 otherwise."""
+    if source in (np.uint8, np.float32) and output != np.float64:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def _planes_shape(shape: tuple) -> tuple:
+    """(N, H, W*C): the engine treats each row as a flat run of pixels times channels."""
+    if len(shape) == 2:
+        return (1, shape[0], shape[1])
+    if len(shape) == 3:
+        return (1, shape[0], shape[1] * shape[2])
+    return (shape[0], shape[1], shape[2] * shape[3])
+
+
+def _round_and_saturate(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Float results to a non-native dtype, with the same policy as the engine."""
+    if dtype.kind == "f":
+        return values.astype(dtype)
+    info = np.iinfo(dtype)
+    low, high = float(info.min), float(info.max)
+    if int(high) > info.max:  # 2**63 - 1 and 2**64 - 1 round up as floats
+        high = np.nextafter(high, 0.0)
+    rounded = np.rint(np.nan_to_num(values, nan=0.0, posinf=high, neginf=low))
+    return np.clip(rounded, low, high).astype(dtype)
+
+
+def _deliver(result: np.ndarray, out):
+    if out is None:
+        return result
+    np.copyto(out, result, casting="unsafe")
+    return out

@@ -1,0 +1,20 @@
+# Type stub for the compiled engine (src/_core.pyx), installed once per module
+# (cconv._core_baseline, _core_avx2, _core_avx512). Private: use cconv.correlate / convolve.
+import numpy as np
+from numpy.typing import NDArray
+
+MODES: dict[str, int]
+
+def openmp_enabled() -> bool: ...
+def cpu_levels() -> list[str]: ...
+def correlate(
+    image: NDArray[np.generic],
+    out: NDArray[np.generic],
+    kernel: NDArray[np.floating],
+    channels: int,
+    anchor_y: int,
+    anchor_x: int,
+    mode: int,
+    cval: float,
+    threads: int,
+) -> None: ...
