@@ -1,0 +1,222 @@
+"""Time cconv.correlate against OpenCV, scipy.ndimage and Pillow on the same inputs, in one run.
+
+    python benchmarks/bench.py            # the full matrix (a few minutes on 2 cores)
+    python benchmarks/bench.py --quick    # fewer repeats, 1080p only
+
+For every case (image x kernel) and thread setting it prints the median time of cconv, of each
+peer installed, and the ratio cconv / fastest peer (below 1 means cconv is faster). Calls are
+interleaved (cconv, peer, peer, ..., cconv, ...) so machine drift hits everyone alike. Before a
+cell is reported, cconv's result is checked against a float64 reference (scipy.ndimage in
+float64) with the accuracy rules of the test suite; a cell that fails is not reported.
+
+Threads: "1" runs cconv with threads=1 and OpenCV with cv2.setNumThreads(1); "all" uses both
+libraries' defaults (every core). scipy.ndimage and Pillow are single-threaded in both rows.
+Set OPENBLAS_NUM_THREADS=1 (done below) so no idle BLAS threads spin during the timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import cconv  # noqa: E402
+
+try:
+    import cv2
+except ImportError:
+    cv2 = None
+try:
+    from scipy import ndimage
+except ImportError:
+    ndimage = None
+try:
+    from PIL import Image, ImageFilter
+except ImportError:
+    Image = None
+
+
+def photo_like(height, width, channels, dtype, seed=0):
+    """Smooth gradients plus noise, seeded: closer to a photo than uniform noise."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    planes = []
+    for c in range(channels):
+        base = 128 + 90 * np.sin(x / (97 + 13 * c) + y / (151 - 11 * c)) * np.cos(y / 211)
+        planes.append(base + rng.normal(0, 12, (height, width)))
+    image = np.clip(np.stack(planes, axis=-1), 0, 255)
+    if channels == 1:
+        image = image[:, :, 0]
+    if np.dtype(dtype) == np.uint8:
+        return np.rint(image).astype(np.uint8)
+    return (image / 255).astype(dtype)
+
+
+def gaussian_kernel(sigma, size):
+    radius = size // 2
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    g = np.exp(-0.5 * (x / sigma) ** 2)
+    g /= g.sum()
+    return np.outer(g, g), g
+
+
+def kernels():
+    """(name, 2-D kernel, 1-D factor if separable, is_box)."""
+    sharpen = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], np.float64)
+    random3 = np.random.default_rng(3).uniform(-1, 1, (3, 3))
+    random3 += (1 - random3.sum()) / 9
+    g5, g5_1d = gaussian_kernel(1.0, 5)
+    g15, g15_1d = gaussian_kernel(3.0, 15)
+    box31 = np.full((31, 31), 1 / 961)
+    random15 = np.random.default_rng(15).uniform(-1, 1, (15, 15))
+    random15 += (1 - random15.sum()) / 225
+    return [
+        ("3x3 sharpen", sharpen, None, False),
+        ("3x3 random", random3, None, False),
+        ("5x5 gaussian", g5, g5_1d, False),
+        ("15x15 gaussian", g15, g15_1d, False),
+        ("31x31 box", box31, None, True),
+        ("15x15 random", random15, None, False),
+    ]
+
+
+def images(quick):
+    cases = [
+        ("1080p RGB uint8", photo_like(1080, 1920, 3, np.uint8)),
+        ("1080p RGB float32", photo_like(1080, 1920, 3, np.float32)),
+        ("1080p gray uint8", photo_like(1080, 1920, 1, np.uint8)),
+    ]
+    if not quick:
+        cases.append(("2160p RGB uint8", photo_like(2160, 3840, 3, np.uint8)))
+    return cases
+
+
+def peers(image, kernel, separable, is_box, threads):
+    """name -> zero-argument callable doing the same work as cconv, same output dtype."""
+    found = {}
+    if cv2 is not None:
+        k32 = kernel.astype(np.float32)
+        border = cv2.BORDER_REPLICATE
+        found["cv2.filter2D"] = lambda: cv2.filter2D(image, -1, k32, borderType=border)
+        if separable is not None:
+            k1 = separable.astype(np.float32)
+            found["cv2.sepFilter2D"] = lambda: cv2.sepFilter2D(image, -1, k1, k1, borderType=border)
+        if is_box:
+            size = kernel.shape
+            found["cv2.blur"] = lambda: cv2.blur(image, size[::-1], borderType=border)
+    if ndimage is not None:
+        k = kernel if image.ndim == 2 else kernel[:, :, None]
+        found["scipy.correlate"] = lambda: ndimage.correlate(image, k, mode="nearest")
+    if Image is not None and image.dtype == np.uint8 and kernel.shape in [(3, 3), (5, 5)]:
+        picture = Image.fromarray(image)
+        # Pillow flips the kernel vertically; the work (and time) is the same.
+        pillow_kernel = ImageFilter.Kernel(kernel.shape, kernel.ravel().tolist(), scale=1)
+        found["Pillow Kernel"] = lambda: picture.filter(pillow_kernel)
+    return found
+
+
+def verify(image, kernel, result):
+    """cconv's result against scipy in float64 (None when scipy is missing, else ok/error)."""
+    if ndimage is None:
+        return None
+    k = kernel if image.ndim == 2 else kernel[:, :, None]
+    reference = ndimage.correlate(image.astype(np.float64), k, mode="nearest")
+    if result.dtype.kind == "f":
+        scale = np.abs(kernel).sum() * max(1.0, float(np.abs(image).max()))
+        error = np.abs(result - reference).max() / scale
+        return None if error < kernel.size * np.finfo(result.dtype).eps else f"error {error:.2e}"
+    expected = np.clip(np.rint(reference), 0, 255)
+    difference = np.abs(result.astype(np.float64) - expected)
+    if difference.max() > 1 or (difference > 0).mean() > 1e-3:
+        return f"{(difference > 0).mean():.3%} off, max {difference.max()}"
+    return None
+
+
+def median_times(functions, repeats):
+    """Median seconds of each function; calls interleaved after one warm-up call each.
+
+    A contender whose warm-up call took over half a second (scipy on large kernels) is timed
+    only 3 times, so the whole matrix stays within minutes.
+    """
+    wanted = {}
+    for name, function in functions.items():
+        start = time.perf_counter()
+        function()
+        wanted[name] = 3 if time.perf_counter() - start > 0.5 else repeats
+    times = {name: [] for name in functions}
+    for round_ in range(repeats):
+        for name, function in functions.items():
+            if round_ >= wanted[name]:
+                continue
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def set_threads(threads):
+    if cv2 is not None:
+        cv2.setNumThreads(1 if threads == 1 else cconv.api.default_threads())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, 1080p only")
+    parser.add_argument("--repeats", type=int, default=None, help="timed calls per contender")
+    args = parser.parse_args()
+    repeats = args.repeats or (5 if args.quick else 15)
+
+    info = cconv.build_info()
+    print(f"cconv {info['version']} (simd {info['simd']}, openmp {info['openmp']}); "
+          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
+          f"numpy {np.__version__}"
+          + (f", OpenCV {cv2.__version__}" if cv2 else "")
+          + (f", scipy {__import__('scipy').__version__}" if ndimage else "")
+          + (f", Pillow {__import__('PIL').__version__}" if Image else ""))
+    print(f"median of {repeats} interleaved calls, milliseconds; ratio = cconv / fastest peer\n")
+    print("| image | kernel | threads | cconv | fastest peer | ratio | all peers |")
+    print("|---|---|---|---|---|---|---|")
+    for image_name, image in images(args.quick):
+        for kernel_name, kernel, separable, is_box in kernels():
+            problem = verify(image, kernel, cconv.correlate(image, kernel))
+            if problem:
+                print(f"| {image_name} | {kernel_name} | - | FAILED accuracy check: {problem} |||")
+                continue
+            for threads in (1, "all"):
+                set_threads(threads)
+                cconv_threads = 1 if threads == 1 else None
+                contenders = {"cconv": lambda: cconv.correlate(image, kernel, threads=cconv_threads)}
+                contenders.update(peers(image, kernel, separable, is_box, threads))
+                medians = median_times(contenders, repeats)
+                ours = medians.pop("cconv")
+                if medians:
+                    best = min(medians, key=medians.get)
+                    peer_text = f"{medians[best] * 1e3:.2f} ({best})"
+                    ratio = f"{ours / medians[best]:.2f}"
+                else:
+                    peer_text, ratio = "-", "-"
+                others = ", ".join(f"{name} {t * 1e3:.1f}" for name, t in medians.items())
+                print(f"| {image_name} | {kernel_name} | {threads} | {ours * 1e3:.2f} | "
+                      f"{peer_text} | {ratio} | {others} |", flush=True)
+    small = photo_like(64, 64, 3, np.uint8)
+    sharpen = kernels()[0][1]
+    set_threads(1)
+    overhead = {"cconv": lambda: cconv.correlate(small, sharpen, threads=1)}
+    if cv2 is not None:
+        k32 = sharpen.astype(np.float32)
+        overhead["cv2.filter2D"] = lambda: cv2.filter2D(small, -1, k32,
+                                                        borderType=cv2.BORDER_REPLICATE)
+    medians = median_times(overhead, 200)
+    print("\nper-call time on a 64x64 RGB uint8 image, 3x3 sharpen, 1 thread: "
+          + ", ".join(f"{name} {t * 1e6:.1f} us" for name, t in medians.items()))
+
+
+if __name__ == "__main__":
+    main()

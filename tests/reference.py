@@ -1,0 +1,78 @@
+"""A slow, obviously-correct float64 reference for correlate/convolve: numpy.pad + shift-and-add.
+
+It shares no code with cconv. Border modes map to numpy.pad's names (see the README's table).
+"""
+
+import numpy as np
+
+PAD_MODES = {
+    "nearest": "edge",
+    "reflect": "symmetric",
+    "mirror": "reflect",
+    "wrap": "wrap",
+    "constant": "constant",
+}
+
+
+def reference_filter(image, kernel, mode="nearest", cval=0.0, convolve=False):
+    """float64 result of correlating (or convolving) every channel/image with `kernel`."""
+    image = np.asarray(image, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    kh, kw = kernel.shape
+    if convolve:
+        kernel = kernel[::-1, ::-1]
+        anchor_y, anchor_x = kh - 1 - kh // 2, kw - 1 - kw // 2
+    else:
+        anchor_y, anchor_x = kh // 2, kw // 2
+    rows_axis = 1 if image.ndim == 4 else 0
+    height, width = image.shape[rows_axis], image.shape[rows_axis + 1]
+    widths = [(0, 0)] * image.ndim
+    widths[rows_axis] = (anchor_y, kh - 1 - anchor_y)
+    widths[rows_axis + 1] = (anchor_x, kw - 1 - anchor_x)
+    extra = {"constant_values": cval} if mode == "constant" else {}
+    padded = np.pad(image, widths, mode=PAD_MODES[mode], **extra)
+    result = np.zeros_like(image)
+    for i in range(kh):
+        for j in range(kw):
+            if kernel[i, j] == 0:  # cconv and scipy skip zero weights (0 * inf is not NaN)
+                continue
+            index = [slice(None)] * image.ndim
+            index[rows_axis] = slice(i, i + height)
+            index[rows_axis + 1] = slice(j, j + width)
+            result += kernel[i, j] * padded[tuple(index)]
+    return result
+
+
+def expected_integer(reference, dtype):
+    """Round half to even, then saturate: cconv's policy for integer outputs."""
+    info = np.iinfo(dtype)
+    return np.clip(np.rint(reference), info.min, info.max)
+
+
+def assert_matches_reference(result, reference, kernel, image):
+    """Floats: within the accumulator's rounding. Integers: equal to rint(reference) (saturated)
+    except at most 0.1% of pixels (one, in a small image), each off by 1 and only where
+    the reference is a near-tie."""
+    result = np.asarray(result)
+    assert result.shape == reference.shape
+    if result.dtype.kind == "f":
+        scale = np.abs(np.asarray(kernel, np.float64)).sum() * max(
+            1.0, float(np.nanmax(np.abs(np.asarray(image, np.float64)), initial=0.0))
+        )
+        eps = np.finfo(result.dtype).eps
+        if result.dtype == np.float16:
+            eps = np.finfo(np.float32).eps  # computed in float32, then stored as float16
+        tolerance = (np.size(kernel) + 4) * eps * scale  # a bound on summation error
+        if result.dtype == np.float16:
+            np.testing.assert_allclose(result, reference, rtol=1e-3, atol=1e-3 * scale)
+        else:
+            np.testing.assert_allclose(result, reference, rtol=0, atol=tolerance)
+        return
+    expected = expected_integer(reference, result.dtype)
+    difference = np.abs(result.astype(np.float64) - expected)
+    assert difference.max(initial=0) <= 1, f"off by {difference.max()}"
+    off = difference > 0
+    if off.any():
+        fraction = np.abs(reference[off] - np.floor(reference[off]) - 0.5)
+        assert (fraction < 1e-3).all(), "an integer result differs away from a rounding tie"
+        assert off.sum() <= max(1, 1e-3 * off.size), f"{off.mean():.2%} of pixels off by one"

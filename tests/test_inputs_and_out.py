@@ -1,0 +1,93 @@
+"""Unusual inputs (read-only, strided, byte-swapped), `out=` and aliasing: correct, never modified."""
+
+import numpy as np
+import pytest
+
+import cconv
+from reference import assert_matches_reference, reference_filter
+
+KERNEL = np.array([[0.0, -1.0, 0.5], [-1.0, 5.0, -1.0], [0.25, -1.0, 0.0]])
+
+
+@pytest.fixture
+def image():
+    return np.random.default_rng(8).integers(0, 256, size=(20, 17, 3)).astype(np.uint8)
+
+
+def check(result, image):
+    assert_matches_reference(result, reference_filter(image, KERNEL), KERNEL, image)
+
+
+def test_input_is_never_modified(image):
+    before = image.copy()
+    cconv.correlate(image, KERNEL)
+    cconv.convolve(image, KERNEL, dtype=np.float64)
+    np.testing.assert_array_equal(image, before)
+
+
+def test_read_only_input(image):
+    image.flags.writeable = False
+    check(cconv.correlate(image, KERNEL), image)
+
+
+@pytest.mark.parametrize(
+    "view",
+    [lambda a: a[::2, ::3], lambda a: a[:, :, ::-1], lambda a: a.transpose(1, 0, 2),
+     lambda a: np.asfortranarray(a), lambda a: a[:, :, 1]],
+    ids=["strided", "reversed-channels", "transposed", "fortran", "one-channel-view"],
+)
+def test_non_contiguous_inputs(image, view):
+    strided = view(image)
+    check(cconv.correlate(strided, KERNEL), strided)
+
+
+@pytest.mark.parametrize("dtype", [">u2", ">i2", ">f4", ">f8"])
+def test_byte_swapped_inputs(dtype):
+    image = (np.random.default_rng(1).random((9, 8)) * 1000).astype(dtype)
+    result = cconv.correlate(image, KERNEL)
+    assert result.dtype == np.dtype(dtype).newbyteorder("=")
+    check(result, image)
+
+
+def test_out_is_filled_and_returned(image):
+    out = np.empty_like(image)
+    assert cconv.correlate(image, KERNEL, out=out) is out
+    check(out, image)
+
+
+def test_out_may_be_the_input_itself(image):
+    original = image.copy()
+    result = cconv.correlate(image, KERNEL, out=image)
+    assert result is image
+    check(image, original)
+
+
+def test_out_overlapping_the_input_in_another_dtype():
+    buffer = np.random.default_rng(2).random((8, 12))
+    original = buffer.copy()
+    cconv.correlate(buffer, KERNEL, out=buffer, mode="mirror")
+    expected = reference_filter(original, KERNEL, "mirror")
+    assert_matches_reference(buffer, expected, KERNEL, original)
+
+
+def test_non_contiguous_and_byte_swapped_out(image):
+    out = np.empty((20, 17, 6), np.uint8)[:, :, ::2]
+    assert cconv.correlate(image, KERNEL, out=out) is out
+    check(out, image)
+    swapped = np.empty(image.shape, ">f4")
+    cconv.correlate(image, KERNEL, out=swapped)
+    check(swapped, image)
+
+
+def test_out_dtype_sets_the_result_dtype(image):
+    out = np.empty(image.shape, np.float32)
+    cconv.correlate(image, KERNEL, out=out)
+    assert out.min() < 0  # unrounded, unsaturated
+    check(out, image)
+
+
+def test_pillow_image_input_is_read_only_and_works():
+    Image = pytest.importorskip("PIL.Image")
+    array = np.random.default_rng(6).integers(0, 256, size=(12, 10, 3)).astype(np.uint8)
+    picture = Image.fromarray(array)
+    check(cconv.correlate(picture, KERNEL), array)

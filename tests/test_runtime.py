@@ -1,0 +1,76 @@
+"""Build and run-time behaviour: GIL release, runtime dispatch, configuration, doctests."""
+
+import doctest
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+
+import cconv
+import cconv.api
+from cconv import _engine
+
+
+def test_gil_is_released_during_the_computation():
+    image = np.random.default_rng(0).random((1500, 1500))
+    kernel = np.ones((9, 9))
+    done = threading.Event()
+    ticks = 0
+
+    def work():
+        cconv.correlate(image, kernel, threads=1)
+        done.set()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    while not done.is_set():  # this loop only runs while the worker does not hold the GIL
+        ticks += 1
+    worker.join()
+    assert ticks > 1000
+
+
+def test_concurrent_calls_from_python_threads_are_correct():
+    rng = np.random.default_rng(1)
+    images = [rng.integers(0, 256, size=(200, 150, 3)).astype(np.uint8) for _ in range(4)]
+    kernel = rng.standard_normal((5, 5))
+    expected = [cconv.correlate(image, kernel, threads=1) for image in images]
+    results = [None] * 4
+
+    def work(i):
+        results[i] = cconv.correlate(images[i], kernel, threads=2)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result, reference in zip(results, expected):
+        np.testing.assert_array_equal(result, reference)
+
+
+def test_build_info_and_show_config(capsys):
+    info = cconv.build_info()
+    assert info["simd"] == _engine.level
+    assert info["simd"] in info["simd_available"]
+    assert info["simd_available"][0] == "baseline"
+    assert isinstance(info["openmp"], bool) and info["default_threads"] >= 1
+    cconv.show_config()
+    printed = capsys.readouterr().out
+    assert f"simd: {info['simd']}" in printed and "openmp:" in printed
+
+
+def test_fastest_level_is_chosen_and_cconv_simd_caps_it():
+    assert _engine.level == _engine.available_levels()[-1]
+    code = "import cconv; print(cconv.build_info()['simd'])"
+    env = {**os.environ, "CCONV_SIMD": "baseline"}
+    chosen = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, check=True, cwd=os.path.dirname(__file__))
+    assert chosen.stdout.strip() == "baseline"
+
+
+def test_docstring_examples_run():
+    for module in (cconv, cconv.api):
+        failures, tried = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert tried > 0 and failures == 0
