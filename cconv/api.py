@@ -174,7 +174,7 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads):
         anchor[1],
         mode_code,
         cval,
-        threads,
+        min(threads, planes.shape[0] * planes.shape[1]),  # no more threads than rows
     )
     if result.dtype != out_dtype:
         result = _round_and_saturate(result, out_dtype)

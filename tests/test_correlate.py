@@ -134,7 +134,7 @@ def test_results_are_bit_identical_for_any_thread_count(simd_level, dtype):
     image = random_image((3, 97, 61, 3), dtype, rng)
     kernel = random_kernel((7, 5), rng)
     single = cconv.correlate(image, kernel, threads=1)
-    for threads in (2, 3, 7, 500):
+    for threads in (2, 3, 7, 500, 2**40):
         np.testing.assert_array_equal(cconv.correlate(image, kernel, threads=threads), single)
 
 
