@@ -4,9 +4,29 @@
 >>> blurred = cconv.correlate(np.zeros((4, 6, 3), np.uint8), np.full((3, 3), 1 / 9))
 >>> blurred.shape, blurred.dtype
 ((4, 6, 3), dtype('uint8'))
+
+The array API (correlate, convolve) and the kernel presets import without Pillow; the
+ready-made filters, which also take Pillow images, load on first use.
 """
 
+import importlib
+
+from . import kernels
 from .api import MODES, convolve, correlate
 from .info import __version__, build_info, show_config
 
-__all__ = ["MODES", "__version__", "build_info", "convolve", "correlate", "show_config"]
+_FILTERS = ("Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "sharpen",
+            "unsharp_mask")
+
+__all__ = ["MODES", "__version__", "build_info", "convolve", "correlate", "kernels",
+           "show_config", *_FILTERS]
+
+
+def __getattr__(name):
+    if name in _FILTERS:
+        return getattr(importlib.import_module(".filters", __name__), name)
+    raise AttributeError(f"module 'cconv' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -130,8 +130,8 @@ def convolve(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, t
 
 
 def _filter(image, kernel, flip, mode, cval, out, dtype, threads):
-    image = _as_image(image)
-    weights = _as_kernel(kernel)
+    image = as_image(image)
+    weights = as_kernel(kernel)
     mode_code = _mode_code(mode)
     cval = _as_cval(cval)
     threads = _thread_count(threads)
@@ -177,11 +177,12 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads):
         min(threads, planes.shape[0] * planes.shape[1]),  # no more threads than rows
     )
     if result.dtype != out_dtype:
-        result = _round_and_saturate(result, out_dtype)
+        result = round_and_saturate(result, out_dtype)
     return result if direct else _deliver(result, out)
 
 
-def _as_image(image) -> np.ndarray:
+def as_image(image) -> np.ndarray:
+    """`image` as an array of real numbers with 2 to 4 dimensions (errors name `image`)."""
     try:
         array = np.asarray(image)
     except (TypeError, ValueError) as error:
@@ -196,7 +197,8 @@ def _as_image(image) -> np.ndarray:
     return array
 
 
-def _as_kernel(kernel) -> np.ndarray:
+def as_kernel(kernel) -> np.ndarray:
+    """`kernel` as a validated float64 2-D array (TypeError/ValueError naming `kernel`)."""
     try:
         weights = np.asarray(kernel)
     except (TypeError, ValueError) as error:
@@ -290,15 +292,17 @@ def _planes_shape(shape: tuple) -> tuple:
     return (shape[0], shape[1], shape[2] * shape[3])
 
 
-def _round_and_saturate(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Float results to a non-native dtype, with the same policy as the engine."""
+def round_and_saturate(values: np.ndarray, dtype) -> np.ndarray:
+    """Float results to `dtype` with the engine's policy: integers rounded half to even and
+    saturated (NaN becomes the lowest value), floats cast."""
+    dtype = np.dtype(dtype)
     if dtype.kind == "f":
         return values.astype(dtype)
     info = np.iinfo(dtype)
     low, high = float(info.min), float(info.max)
     if int(high) > info.max:  # 2**63 - 1 and 2**64 - 1 round up as floats
         high = np.nextafter(high, 0.0)
-    rounded = np.rint(np.nan_to_num(values, nan=0.0, posinf=high, neginf=low))
+    rounded = np.rint(np.nan_to_num(values, nan=low, posinf=high, neginf=low))
     return np.clip(rounded, low, high).astype(dtype)
 
 

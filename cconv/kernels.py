@@ -142,9 +142,9 @@ def scharr_y() -> np.ndarray:
 
 
 def emboss() -> np.ndarray:
-    """``[[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]``: relief lit from the top left; sums to 1.
-    :func:`cconv.emboss` adds the usual mid-grey offset for integer images."""
-    return np.array([[-2.0, -1, 0], [-1, 1, 1], [0, 1, 2]])
+    """``[[-2, -1, 0], [-1, 0, 1], [0, 1, 2]]``: relief lit from the top left. Sums to 0, so
+    flat areas give 0: :func:`cconv.emboss` adds the usual mid-grey offset (128 for uint8)."""
+    return np.array([[-2.0, -1, 0], [-1, 0, 1], [0, 1, 2]])
 
 
 def outline() -> np.ndarray:

@@ -1,0 +1,233 @@
+"""Ready-made filters over numpy arrays and Pillow images: ``filter`` and its named shortcuts.
+
+Each takes an array (any shape and dtype :func:`cconv.correlate` takes) or a Pillow image, and
+returns the same kind: an array of the same shape and dtype, or an image of the same size and
+mode (P and 1 excepted, see :mod:`cconv.images`). Options shared by all:
+
+- ``mode``, ``cval``, ``threads``: as in :func:`cconv.correlate`.
+- ``premultiply`` (Pillow RGBA/LA only): alpha-correct filtering, the default; ``False`` filters
+  alpha as plain data, as Pillow does.
+
+``FILTERS`` names the shortcuts for :func:`cconv.filter` and the ``cconv`` command; any kernel
+preset of :mod:`cconv.kernels` is a valid name as well.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+from PIL import ImageFilter
+
+from . import images, kernels
+from .api import as_image, as_kernel, correlate, round_and_saturate
+
+__all__ = [
+    "FILTERS", "Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "sharpen", "unsharp_mask",
+]
+
+
+def filter(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, threads=None,
+           premultiply=True, **params):
+    """Correlate `image` with a kernel or a named preset, plus `offset`.
+
+    Parameters
+    ----------
+    image : ndarray or PIL.Image.Image
+        An array as :func:`cconv.correlate` takes, or a Pillow image (see :mod:`cconv.images`).
+    kernel : array_like or str
+        A 2-D kernel, the name of a preset in :data:`cconv.kernels.PRESETS` (``'gaussian'``,
+        ``'sobel-x'``, ...) or of a filter in :data:`FILTERS` (``'edges'``, ...).
+    offset : float, optional
+        Added to every result before rounding (e.g. 128 to centre a zero-sum kernel on grey).
+    **params
+        The preset's parameters, e.g. ``sigma=2`` for ``'gaussian'``; ValueError for others.
+
+    Returns
+    -------
+    ndarray or PIL.Image.Image
+        The same kind as `image`; integer results rounded half to even and saturated.
+
+    Examples
+    --------
+    >>> import numpy as np, cconv
+    >>> cconv.filter(np.full((3, 4), 100, np.uint8), "box", size=3)[1]
+    array([100, 100, 100, 100], dtype=uint8)
+    >>> cconv.filter(np.full((3, 4), 100, np.uint8), "outline", offset=128)[1]
+    array([128, 128, 128, 128], dtype=uint8)
+    """
+    options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
+    if isinstance(kernel, str) and kernel.replace("_", "-") in FILTERS:
+        function = FILTERS[kernel.replace("_", "-")]
+        named = inspect.signature(function).parameters.values()
+        accepted = {p.name for p in named if p.kind is not p.VAR_KEYWORD} - {"image"} \
+            - set(options)
+        if set(params) - accepted:
+            raise ValueError(f"filter {kernel!r} takes {sorted(accepted - {'offset'})}, "
+                             f"not {sorted(set(params) - accepted)}")
+        if offset:
+            if "offset" not in inspect.signature(function).parameters:
+                raise ValueError(f"`offset` does not apply to the filter {kernel!r}")
+            params = {**params, "offset": offset}
+        return function(image, **params, **options)
+    if isinstance(kernel, str):
+        weights = kernels.get(kernel, **params)
+    elif params:
+        raise ValueError(f"parameters {sorted(params)} only apply to a named preset")
+    else:
+        weights = as_kernel(kernel)
+    return _apply_kernel(image, weights, offset, **options)
+
+
+def blur(image, size=3, **options):
+    """Box blur: the mean of a ``size`` x ``size`` window (``size`` odd). Options as
+    :func:`filter`."""
+    return _apply_kernel(image, kernels.box(size), **options)
+
+
+def gaussian_blur(image, sigma=1.0, size=None, **options):
+    """Gaussian blur; the default size matches scipy's gaussian_filter (radius 4 sigma)."""
+    return _apply_kernel(image, kernels.gaussian(sigma, size), **options)
+
+
+def sharpen(image, amount=1.0, **options):
+    """Sharpen with ``kernels.sharpen(amount)`` (amount 1: ``[[0,-1,0],[-1,5,-1],[0,-1,0]]``)."""
+    return _apply_kernel(image, kernels.sharpen(amount), **options)
+
+
+def unsharp_mask(image, sigma=1.0, amount=1.0, **options):
+    """Unsharp mask: add back `amount` times the detail a Gaussian blur of `sigma` removes."""
+    return _apply_kernel(image, kernels.unsharp_mask(sigma, amount), **options)
+
+
+def emboss(image, offset=None, **options):
+    """Relief lit from the top left (``kernels.emboss()``, which sums to 0) plus `offset`.
+    Default offset: mid-grey for unsigned integer images (128 for uint8, 32768 for uint16),
+    0 for signed integers and floats."""
+    if offset is None:
+        dtype = _pixel_dtype(image)
+        offset = float(np.iinfo(dtype).max // 2 + 1) if dtype.kind == "u" else 0.0
+    return _apply_kernel(image, kernels.emboss(), offset, **options)
+
+
+def edges(image, method="hypot", *, mode="nearest", cval=0.0, threads=None, premultiply=True):
+    """Edge strength from the Sobel pair, computed in float and saturated to the image dtype.
+
+    ``method='hypot'`` (default): the gradient magnitude ``hypot(gx, gy)`` (8 on a unit ramp).
+    ``method='max'``: the seed article's ``max(gx, gy)`` with each response clipped at 0 first,
+    which sees only edges where brightness rises rightwards or downwards.
+    """
+    if method not in ("hypot", "max"):
+        raise ValueError(f"`method` must be 'hypot' or 'max', got {method!r}")
+    gx_kernel, gy_kernel = kernels.sobel_x(), kernels.sobel_y()
+
+    def compute(array, dtype, offset):
+        work = _float_dtype(array.dtype)
+        gx = correlate(array, gx_kernel, mode=mode, cval=cval, dtype=work, threads=threads)
+        gy = correlate(array, gy_kernel, mode=mode, cval=cval, dtype=work, threads=threads)
+        if method == "hypot":
+            magnitude = np.hypot(gx, gy, out=gx)
+        else:
+            magnitude = np.maximum(np.maximum(gx, 0, out=gx), np.maximum(gy, 0, out=gy), out=gx)
+        return round_and_saturate(magnitude + offset, array.dtype if dtype is None else dtype)
+
+    return _run(image, compute, 0.0, premultiply, smoothing=False)
+
+
+FILTERS = {
+    "blur": blur,
+    "gaussian-blur": gaussian_blur,
+    "sharpen": sharpen,
+    "unsharp-mask": unsharp_mask,
+    "emboss": emboss,
+    "edges": edges,
+}
+"""Named filters (hyphenated, as the command line spells them) -> function."""
+
+
+def _apply_kernel(image, weights, offset=0.0, *, mode="nearest", cval=0.0, threads=None,
+                  premultiply=True):
+    def compute(array, dtype, offset):
+        if not offset:  # the engine rounds and saturates in one pass
+            return correlate(array, weights, mode=mode, cval=cval, dtype=dtype, threads=threads)
+        result = correlate(array, weights, mode=mode, cval=cval, threads=threads,
+                           dtype=_float_dtype(array.dtype))
+        result += offset
+        return round_and_saturate(result, array.dtype if dtype is None else dtype)
+
+    smoothing = bool(np.isclose(weights.sum(), 1.0))
+    return _run(image, compute, offset, premultiply, smoothing)
+
+
+def _run(image, compute, offset, premultiply, smoothing):
+    if images.is_pillow_image(image):
+        return images.filter_image(image, compute, offset=offset, premultiply=premultiply,
+                                   smoothing=smoothing)
+    return compute(as_image(image), None, offset)
+
+
+def _float_dtype(dtype):
+    """float32 where it holds the pixels exactly enough (8-bit and float32), else float64."""
+    dtype = np.dtype(dtype)
+    return np.dtype(np.float32) if dtype.itemsize == 1 or dtype == np.float32 else \
+        np.dtype(np.float64)
+
+
+def _pixel_dtype(image):
+    if images.is_pillow_image(image):
+        return images.to_array(image.crop((0, 0, 1, 1))).dtype
+    return as_image(image).dtype
+
+
+
+class Kernel(ImageFilter.MultibandFilter):
+    """A Pillow filter: ``image.filter(cconv.Kernel(kernel))`` filters with cconv.
+
+    Unlike ``PIL.ImageFilter.Kernel`` it takes any kernel size, filters the border too (with
+    `mode`), handles float images (mode F) and alpha (premultiplied by default), and correlates
+    with the kernel as written, where Pillow's Kernel flips it vertically.
+
+    Parameters
+    ----------
+    kernel : array_like
+        2-D weights, any size.
+    scale : float, optional
+        The result is divided by it. Default: the sum of the weights, or 1 when they sum to 0
+        (Pillow's default would divide by 0 and give black).
+    offset : float, optional
+        Added after scaling, before rounding (Pillow's meaning).
+    mode, cval, threads, premultiply
+        As in :func:`cconv.filter`.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> import cconv
+    >>> picture = Image.new("RGB", (32, 24), "orange")
+    >>> picture.filter(cconv.Kernel([[1, 2, 1], [2, 4, 2], [1, 2, 1]])).getpixel((0, 0))
+    (255, 165, 0)
+    """
+
+    name = "cconv.Kernel"
+
+    def __init__(self, kernel, scale=None, offset=0.0, *, mode="nearest", cval=0.0,
+                 threads=None, premultiply=True):
+        weights = as_kernel(kernel)
+        if scale is None:
+            scale = weights.sum() or 1.0
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale == 0 \
+                or not np.isfinite(scale):
+            raise ValueError(f"`scale` must be a finite non-zero number, got {scale!r}")
+        self.weights = weights / scale
+        self.offset = float(offset)
+        self.options = {"mode": mode, "cval": cval, "threads": threads,
+                        "premultiply": premultiply}
+        filter(np.zeros((1, 1)), self.weights, **self.options)  # fail here, not in .filter()
+
+    def filter(self, image):
+        """Called by ``PIL.Image.Image.filter`` with the image's core; returns the filtered core."""
+        from PIL import Image
+
+        picture = Image.new("L", (1, 1))._new(image)  # Pillow's own way to wrap a core
+        result = _apply_kernel(picture, self.weights, self.offset, **self.options)
+        return result.im

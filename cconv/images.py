@@ -1,0 +1,115 @@
+"""Pillow images to arrays and back, one deliberate choice per mode, with alpha handling.
+
+| mode | filtered as | comes back as |
+|---|---|---|
+| L, RGB, CMYK, YCbCr, LAB | uint8, 1/3/4/3/3 channels, each filtered alike | same mode |
+| RGBA, LA | uint8; colour premultiplied by alpha, filtered, un-premultiplied | same mode |
+| RGBa, La | uint8, already premultiplied: every band filtered as it is | same mode |
+| I;16, I;16L, I;16B | uint16 | same mode |
+| I | int32 (computed in float64, rounded, saturated) | I |
+| F | float32 | F |
+| P, PA | converted to RGB, or RGBA when it has transparency | RGB / RGBA: a palette cannot hold the new colours a filter makes |
+| 1 | converted to L | L: one bit cannot hold the grey levels a filter makes |
+
+Other modes (HSV, whose hue is an angle that a weighted sum would corrupt, and rarer ones) raise
+ValueError rather than filter silently wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import numpy as np
+from PIL import Image
+
+from .api import round_and_saturate
+
+# mode -> numpy dtype of its pixels (the byte layout Image.frombytes expects for that mode)
+_LAYOUT = {
+    "L": np.uint8, "RGB": np.uint8, "CMYK": np.uint8, "YCbCr": np.uint8, "LAB": np.uint8,
+    "RGBA": np.uint8, "LA": np.uint8, "RGBa": np.uint8, "La": np.uint8,
+    "I;16": np.dtype("<u2"), "I;16L": np.dtype("<u2"), "I;16B": np.dtype(">u2"),
+    "I": np.int32, "F": np.float32,
+}
+_STRAIGHT_ALPHA = {"RGBA", "LA"}
+_CONVERTED = {"1": "L"}  # P and PA depend on transparency: see _convertible
+
+SUPPORTED_MODES = tuple(_LAYOUT) + ("P", "PA", "1")
+
+Compute = Callable[[np.ndarray, Optional[np.dtype], float], np.ndarray]
+
+
+def is_pillow_image(image) -> bool:
+    return isinstance(image, Image.Image)
+
+
+def output_mode(image: Image.Image) -> str:
+    """The mode a filtered `image` comes back in (see the module's table)."""
+    mode = image.mode
+    if mode in ("P", "PA"):
+        has_alpha = mode == "PA" or "transparency" in image.info
+        return "RGBA" if has_alpha else "RGB"
+    if mode in _CONVERTED:
+        return _CONVERTED[mode]
+    if mode not in _LAYOUT:
+        raise ValueError(
+            f"cconv cannot filter Pillow mode {mode!r}; supported: {', '.join(SUPPORTED_MODES)}"
+            " (convert the image first, e.g. image.convert('RGB'))"
+        )
+    return mode
+
+
+def to_array(image: Image.Image) -> np.ndarray:
+    """The pixels of `image` as an (H, W) or (H, W, C) array, in its output mode."""
+    mode = output_mode(image)
+    if mode != image.mode:
+        image = image.convert(mode)
+    array = np.asarray(image)
+    return array.astype(_LAYOUT[mode], copy=False)
+
+
+def from_array(array: np.ndarray, mode: str, like: Image.Image) -> Image.Image:
+    """A Pillow image of `mode` holding `array`, carrying over `like`'s ``info`` (metadata such
+    as the ICC profile and EXIF), which the caller may keep or drop."""
+    raw = np.ascontiguousarray(array, dtype=_LAYOUT[mode])
+    result = Image.frombytes(mode, (raw.shape[1], raw.shape[0]), raw.tobytes())
+    result.info.update(like.info)
+    result.info.pop("transparency", None)  # a palette index means nothing in RGB(A)
+    return result
+
+
+def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
+                 premultiply: bool = True, smoothing: bool = True) -> Image.Image:
+    """Filter a Pillow image with `compute` and return a Pillow image (see the module's table).
+
+    ``compute(array, dtype, offset)`` filters an array: ``dtype=None`` returns the array's own
+    dtype (rounded, saturated), a float dtype the unrounded result. `smoothing` says whether the
+    filter's weights sum to 1 (blur, sharpen), which decides what happens to alpha:
+
+    - premultiply=True (default): colour is multiplied by alpha before filtering, so transparent
+      pixels weigh nothing and their colour cannot bleed into visible edges. A smoothing filter
+      also filters alpha and divides colour back by it; an operator (edges, emboss) keeps alpha.
+    - premultiply=False: colour is filtered as plain data; a smoothing filter filters alpha as
+      plain data too (what Pillow does).
+
+    `offset` is added to colour, never to alpha.
+    """
+    mode = output_mode(image)
+    array = to_array(image)
+    if mode not in _STRAIGHT_ALPHA:
+        return from_array(compute(array, None, offset), mode, image)
+    colour, alpha = array[..., :-1], array[..., -1:]
+    if not premultiply:
+        new_alpha = compute(alpha, None, 0.0) if smoothing else alpha
+        result = np.concatenate([compute(colour, None, offset), new_alpha], axis=-1)
+        return from_array(result, mode, image)
+    weight = alpha.astype(np.float32) / 255
+    filtered = compute(colour * weight, np.float32, offset)
+    if smoothing:
+        new_alpha = compute(weight, np.float32, 0.0)
+        filtered = np.divide(filtered, new_alpha, out=np.zeros_like(filtered),
+                             where=new_alpha > 0)
+        alpha = new_alpha * 255
+    result = np.concatenate([round_and_saturate(filtered, np.uint8),
+                             round_and_saturate(alpha, np.uint8)], axis=-1)
+    return from_array(result, mode, image)

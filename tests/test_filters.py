@@ -1,0 +1,188 @@
+"""Ready-made filters, Pillow images in every mode, alpha correctness, cconv.Kernel."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+import cconv
+from cconv import kernels
+from reference import reference_filter
+
+RNG = np.random.default_rng(0)
+RGB = RNG.integers(0, 256, size=(24, 31, 3)).astype(np.uint8)
+
+
+def test_filters_on_arrays_equal_correlate_with_their_preset():
+    cases = [
+        (cconv.blur(RGB, 5), kernels.box(5)),
+        (cconv.gaussian_blur(RGB, sigma=1.5), kernels.gaussian(1.5)),
+        (cconv.sharpen(RGB, amount=0.5), kernels.sharpen(0.5)),
+        (cconv.unsharp_mask(RGB, sigma=2, amount=1.5), kernels.unsharp_mask(2, 1.5)),
+        (cconv.filter(RGB, "seed-blur"), kernels.seed_blur()),
+        (cconv.filter(RGB, "gaussian", sigma=0.8, mode="wrap"), None),
+    ]
+    for result, kernel in cases[:-1]:
+        np.testing.assert_array_equal(result, cconv.correlate(RGB, kernel))
+    np.testing.assert_array_equal(cases[-1][0], cconv.correlate(RGB, kernels.gaussian(0.8),
+                                                                mode="wrap"))
+
+
+def test_gaussian_blur_matches_scipy_gaussian_filter():
+    ndimage = pytest.importorskip("scipy.ndimage")
+    image = RNG.random((30, 40))
+    np.testing.assert_allclose(cconv.gaussian_blur(image, sigma=2.0, mode="mirror"),
+                               ndimage.gaussian_filter(image, 2.0, mode="mirror"), atol=1e-12)
+
+
+def test_edges_hypot_and_max():
+    image = RNG.random((20, 25)) * 100
+    gx = reference_filter(image, kernels.sobel_x())
+    gy = reference_filter(image, kernels.sobel_y())
+    np.testing.assert_allclose(cconv.edges(image), np.hypot(gx, gy), atol=1e-9)
+    np.testing.assert_allclose(cconv.edges(image, method="max"),
+                               np.maximum(np.maximum(gx, 0), np.maximum(gy, 0)), atol=1e-9)
+    as_uint8 = cconv.edges(RGB)
+    assert as_uint8.dtype == np.uint8
+    expected = np.clip(np.rint(np.hypot(reference_filter(RGB, kernels.sobel_x()),
+                                        reference_filter(RGB, kernels.sobel_y()))), 0, 255)
+    assert np.abs(as_uint8.astype(int) - expected).max() <= 1
+    with pytest.raises(ValueError, match="method"):
+        cconv.edges(RGB, method="magnitude")
+
+
+def test_emboss_offsets_flat_areas_to_mid_grey():
+    assert (cconv.emboss(np.full((5, 5), 77, np.uint8)) == 128).all()
+    assert (cconv.emboss(np.full((5, 5), 900, np.uint16)) == 32768).all()
+    assert (cconv.emboss(np.full((5, 5), 0.3)) == 0).all()
+    assert (cconv.emboss(np.full((5, 5), 77, np.uint8), offset=10) == 10).all()
+    ramp = np.tile(np.arange(0, 50, 5, dtype=np.uint8), (6, 1))
+    np.testing.assert_array_equal(cconv.emboss(ramp)[2, 2:8], 128 + 6 * 5)  # columns -3, 0, 3
+
+
+def test_filter_errors_name_the_problem():
+    with pytest.raises(ValueError, match="sigma"):
+        cconv.gaussian_blur(RGB, sigma=-1)
+    with pytest.raises(ValueError, match="unknown kernel preset"):
+        cconv.filter(RGB, "no-such")
+    with pytest.raises(ValueError, match="only apply to a named preset"):
+        cconv.filter(RGB, np.ones((3, 3)), sigma=2)
+    with pytest.raises(ValueError, match="offset"):
+        cconv.filter(RGB, "edges", offset=3)
+    with pytest.raises(TypeError, match="image"):
+        cconv.blur(np.zeros((4, 4), bool))
+
+
+MODES_AND_SHAPES = [
+    ("L", (24, 31)), ("RGB", (24, 31, 3)), ("RGBA", (24, 31, 4)), ("LA", (24, 31, 2)),
+    ("CMYK", (24, 31, 4)), ("YCbCr", (24, 31, 3)), ("LAB", (24, 31, 3)),
+    ("I;16", (24, 31)), ("I", (24, 31)), ("F", (24, 31)),
+]
+
+
+@pytest.mark.parametrize(("mode", "shape"), MODES_AND_SHAPES, ids=[m for m, _ in MODES_AND_SHAPES])
+def test_pillow_round_trip_keeps_mode_size_and_pixels(mode, shape):
+    array = _pixels_for(mode, shape)
+    picture = Image.frombytes(mode, (shape[1], shape[0]), array.tobytes())
+    picture.info["comment"] = "kept"
+    same = cconv.filter(picture, kernels.identity(), premultiply=False)
+    assert same.mode == mode and same.size == picture.size and same.info["comment"] == "kept"
+    np.testing.assert_array_equal(np.asarray(same), np.asarray(picture))
+
+
+@pytest.mark.parametrize(("mode", "shape"), MODES_AND_SHAPES, ids=[m for m, _ in MODES_AND_SHAPES])
+def test_pillow_filtering_equals_array_filtering(mode, shape):
+    array = _pixels_for(mode, shape)
+    picture = Image.frombytes(mode, (shape[1], shape[0]), array.tobytes())
+    result = cconv.sharpen(picture, premultiply=False)
+    expected = cconv.sharpen(np.asarray(picture))
+    np.testing.assert_array_equal(np.asarray(result), expected)
+
+
+def test_palette_and_bilevel_images_come_back_as_rgb_and_l():
+    palette = Image.fromarray(RGB).quantize(16)
+    result = cconv.blur(palette)
+    assert result.mode == "RGB"
+    np.testing.assert_array_equal(np.asarray(result),
+                                  cconv.blur(np.asarray(palette.convert("RGB"))))
+    transparent = palette.copy()
+    transparent.info["transparency"] = 0
+    assert cconv.blur(transparent).mode == "RGBA"
+    bilevel = Image.fromarray(RGB[..., 0] > 128)
+    assert bilevel.mode == "1" and cconv.blur(bilevel).mode == "L"
+
+
+def test_unsupported_pillow_mode_is_refused():
+    with pytest.raises(ValueError, match="HSV"):
+        cconv.blur(Image.new("HSV", (4, 4)))
+
+
+def test_alpha_correct_blur_keeps_pure_red_where_visible():
+    rgba = np.zeros((10, 20, 4), np.uint8)
+    rgba[:, 10:] = (255, 0, 0, 255)  # opaque red beside transparent black
+    picture = Image.fromarray(rgba, "RGBA")
+    result = np.asarray(cconv.gaussian_blur(picture, sigma=2))
+    visible = result[..., 3] > 0
+    assert visible[:, 5:10].any()  # alpha itself was blurred across the edge
+    assert (result[visible][:, 0] == 255).all() and (result[visible][:, 1:3] == 0).all()
+    plain = np.asarray(cconv.gaussian_blur(picture, sigma=2, premultiply=False))
+    assert (plain[:, 9:11, 0] < 250).any()  # plain data: the black bleeds into the red
+    pillow = np.asarray(picture.filter(ImageFilter.GaussianBlur(2)))
+    assert (pillow[pillow[..., 3] > 0][:, 0] < 250).any()  # and so it does in Pillow
+
+
+def test_zero_sum_operators_keep_alpha():
+    rgba = np.dstack([RGB, np.full(RGB.shape[:2], 200, np.uint8)])
+    picture = Image.fromarray(rgba, "RGBA")
+    for result in (cconv.edges(picture), cconv.emboss(picture)):
+        assert result.mode == "RGBA"
+        np.testing.assert_array_equal(np.asarray(result)[..., 3], 200)
+
+
+@pytest.mark.parametrize("size", [3, 5])
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_kernel_filter_matches_pillow_kernel_in_the_interior(size, mode):
+    weights = np.random.default_rng(size).integers(-3, 6, size=(size, size)).astype(float)
+    weights[size // 2, size // 2] = 10
+    picture = Image.fromarray(RGB if mode == "RGB" else RGB[..., 0])
+    theirs = np.asarray(picture.filter(ImageFilter.Kernel((size, size), weights.ravel().tolist(),
+                                                          scale=weights.sum(), offset=3)))
+    # Pillow flips the kernel vertically: cconv correlates with it as written.
+    ours = np.asarray(picture.filter(cconv.Kernel(weights[::-1], offset=3)))
+    r = size // 2
+    inner = (slice(r, -r), slice(r, -r))
+    assert np.abs(ours[inner].astype(int) - theirs[inner].astype(int)).max() <= 1  # Pillow rounds
+    # half up, cconv half to even; Pillow leaves the border unfiltered, cconv filters it too.
+
+
+def test_kernel_filter_any_size_and_float_images():
+    picture = Image.fromarray(RNG.random((20, 30)).astype(np.float32), "F")
+    result = picture.filter(cconv.Kernel(np.ones((9, 7))))
+    assert result.mode == "F"
+    np.testing.assert_allclose(np.asarray(result),
+                               reference_filter(np.asarray(picture), np.ones((9, 7)) / 63),
+                               rtol=1e-5)
+    zero_sum = Image.fromarray(RGB[..., 0]).filter(cconv.Kernel(kernels.laplacian(), offset=128))
+    assert np.asarray(zero_sum).mean() > 50  # scale 1, not a division by 0
+
+
+def test_kernel_filter_rejects_bad_arguments_up_front():
+    with pytest.raises(ValueError, match="kernel"):
+        cconv.Kernel([[np.nan]])
+    with pytest.raises(ValueError, match="scale"):
+        cconv.Kernel([[1]], scale=0)
+    with pytest.raises(ValueError, match="mode"):
+        cconv.Kernel([[1]], mode="edge")
+
+
+def _pixels_for(mode, shape):
+    rng = np.random.default_rng(len(mode))
+    if mode == "F":
+        return rng.random(shape).astype(np.float32) * 100
+    if mode == "I":
+        return rng.integers(-(2**31), 2**31 - 1, size=shape).astype(np.int32)
+    if mode == "I;16":
+        return rng.integers(0, 65536, size=shape).astype("<u2")
+    array = rng.integers(0, 256, size=shape).astype(np.uint8)
+    if mode in ("RGBA", "LA"):
+        array[..., -1] = 255  # opaque: the plain and premultiplied paths agree
+    return array
