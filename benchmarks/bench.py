@@ -29,6 +29,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import cconv  # noqa: E402
+from cconv import kernels as presets  # noqa: E402
 
 try:
     import cv2
@@ -60,22 +61,14 @@ def photo_like(height, width, channels, dtype, seed=0):
     return (image / 255).astype(dtype)
 
 
-def gaussian_kernel(sigma, size):
-    radius = size // 2
-    x = np.arange(-radius, radius + 1, dtype=np.float64)
-    g = np.exp(-0.5 * (x / sigma) ** 2)
-    g /= g.sum()
-    return np.outer(g, g), g
-
-
 def kernels():
     """(name, 2-D kernel, 1-D factor if separable, is_box)."""
-    sharpen = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], np.float64)
+    sharpen = presets.sharpen()
     random3 = np.random.default_rng(3).uniform(-1, 1, (3, 3))
     random3 += (1 - random3.sum()) / 9
-    g5, g5_1d = gaussian_kernel(1.0, 5)
-    g15, g15_1d = gaussian_kernel(3.0, 15)
-    box31 = np.full((31, 31), 1 / 961)
+    g5, g15 = presets.gaussian(1.0, 5), presets.gaussian(3.0, 15)
+    g5_1d, g15_1d = g5.sum(axis=0), g15.sum(axis=0)  # the 1-D factors (each sums to 1)
+    box31 = presets.box(31)
     random15 = np.random.default_rng(15).uniform(-1, 1, (15, 15))
     random15 += (1 - random15.sum()) / 225
     return [
