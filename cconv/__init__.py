@@ -12,14 +12,14 @@ ready-made filters, which also take Pillow images, load on first use.
 import importlib
 
 from . import kernels
-from .api import MODES, convolve, correlate
+from .api import METHODS, MODES, choose_method, convolve, correlate
 from .info import __version__, build_info, show_config
 
 _FILTERS = ("Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "sharpen",
             "unsharp_mask")
 
-__all__ = ["MODES", "__version__", "build_info", "convolve", "correlate", "kernels",
-           "show_config", *_FILTERS]
+__all__ = ["METHODS", "MODES", "__version__", "build_info", "choose_method", "convolve",
+           "correlate", "kernels", "show_config", *_FILTERS]
 
 
 def __getattr__(name):

@@ -4,6 +4,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 MODES: dict[str, int]
+PATHS: dict[str, int]
 
 def openmp_enabled() -> bool: ...
 def cpu_levels() -> list[str]: ...
@@ -11,6 +12,9 @@ def correlate(
     image: NDArray[np.generic],
     out: NDArray[np.generic],
     kernel: NDArray[np.floating],
+    column_weights: NDArray[np.floating],
+    row_weights: NDArray[np.floating],
+    path: int,
     channels: int,
     anchor_y: int,
     anchor_x: int,

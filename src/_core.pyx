@@ -21,6 +21,9 @@ from libc.stdlib cimport malloc, free
 from libc.stdint cimport int16_t, uint8_t, uint16_t
 from libc.string cimport memset
 
+cdef extern from "store_u8.h" nogil:
+    Py_ssize_t cconv_store_u8(const float *acc, uint8_t *dst, Py_ssize_t n)
+
 cdef extern from "cpu_features.h" nogil:
     int CCONV_OPENMP
     int CCONV_LEVELS
@@ -139,54 +142,81 @@ cdef inline void accumulate_chunk(acc_t *acc, const acc_t **sources, const acc_t
                                   Py_ssize_t taps, Py_ssize_t start, Py_ssize_t n) noexcept nogil:
     """acc[i] = sum_t weights[t] * sources[t][start + i]  for i in [0, n).
 
-    Four taps per pass over `acc` (one accumulator load and store per four multiply-adds); the
-    first pass assigns, so no separate zeroing pass. All loads are unit-stride, which the
-    compiler vectorises at each engine level's width. The order of the additions is fixed, so
-    the result does not depend on the thread count.
+    Up to eight taps per pass over `acc` (one accumulator load and store per eight
+    multiply-adds); the first pass assigns, so no separate zeroing pass. All loads are
+    unit-stride, which the compiler vectorises at each engine level's width. The order of the
+    additions is fixed, so the result does not depend on the thread count.
     """
-    cdef Py_ssize_t t, i, first = taps % 4 if taps % 4 else 4
-    cdef const acc_t *p0
-    cdef const acc_t *p1
-    cdef const acc_t *p2
-    cdef const acc_t *p3
-    cdef acc_t w0, w1, w2, w3
+    cdef Py_ssize_t t = 0
     if taps == 0:
         memset(acc, 0, n * sizeof(acc_t))
         return
-    p0 = sources[0] + start
-    w0 = weights[0]
-    if first == 1:
+    while t < taps:
+        tap_pass(acc, sources + t, weights + t, min(8, taps - t), start, n, t == 0)
+        t += 8
+
+
+cdef inline void tap_pass(acc_t *acc, const acc_t **sources, const acc_t *weights,
+                          Py_ssize_t taps, Py_ssize_t start, Py_ssize_t n,
+                          bint first) noexcept nogil:
+    """One pass of 1 to 8 taps: acc[i] = (0 if first else acc[i]) + their sum. One loop per tap
+    count, so each is a straight vectorised loop with the weights in registers (the compiler
+    hoists the test of `first` out of the loop)."""
+    cdef Py_ssize_t i
+    cdef acc_t s
+    cdef const acc_t *p0 = sources[0] + start
+    cdef const acc_t *p1 = sources[min(1, taps - 1)] + start
+    cdef const acc_t *p2 = sources[min(2, taps - 1)] + start
+    cdef const acc_t *p3 = sources[min(3, taps - 1)] + start
+    cdef const acc_t *p4 = sources[min(4, taps - 1)] + start
+    cdef const acc_t *p5 = sources[min(5, taps - 1)] + start
+    cdef const acc_t *p6 = sources[min(6, taps - 1)] + start
+    cdef const acc_t *p7 = sources[min(7, taps - 1)] + start
+    cdef acc_t w0 = weights[0], w1 = weights[min(1, taps - 1)]
+    cdef acc_t w2 = weights[min(2, taps - 1)], w3 = weights[min(3, taps - 1)]
+    cdef acc_t w4 = weights[min(4, taps - 1)], w5 = weights[min(5, taps - 1)]
+    cdef acc_t w6 = weights[min(6, taps - 1)], w7 = weights[min(7, taps - 1)]
+    if taps == 1:
         for i in range(n):
-            acc[i] = w0 * p0[i]
-    elif first == 2:
-        p1, w1 = sources[1] + start, weights[1]
+            s = w0 * p0[i]
+            acc[i] = s if first else acc[i] + s
+    elif taps == 2:
         for i in range(n):
-            acc[i] = w0 * p0[i] + w1 * p1[i]
-    elif first == 3:
-        p1, w1 = sources[1] + start, weights[1]
-        p2, w2 = sources[2] + start, weights[2]
+            s = w0 * p0[i] + w1 * p1[i]
+            acc[i] = s if first else acc[i] + s
+    elif taps == 3:
         for i in range(n):
-            acc[i] = w0 * p0[i] + w1 * p1[i] + w2 * p2[i]
+            s = w0 * p0[i] + w1 * p1[i] + w2 * p2[i]
+            acc[i] = s if first else acc[i] + s
+    elif taps == 4:
+        for i in range(n):
+            s = w0 * p0[i] + w1 * p1[i] + w2 * p2[i] + w3 * p3[i]
+            acc[i] = s if first else acc[i] + s
+    elif taps == 5:
+        for i in range(n):
+            s = w0 * p0[i] + w1 * p1[i] + w2 * p2[i] + w3 * p3[i] + w4 * p4[i]
+            acc[i] = s if first else acc[i] + s
+    elif taps == 6:
+        for i in range(n):
+            s = w0 * p0[i] + w1 * p1[i] + w2 * p2[i] + w3 * p3[i] + w4 * p4[i] + w5 * p5[i]
+            acc[i] = s if first else acc[i] + s
+    elif taps == 7:
+        for i in range(n):
+            s = (w0 * p0[i] + w1 * p1[i] + w2 * p2[i] + w3 * p3[i] + w4 * p4[i] + w5 * p5[i]
+                 + w6 * p6[i])
+            acc[i] = s if first else acc[i] + s
     else:
-        p1, w1 = sources[1] + start, weights[1]
-        p2, w2 = sources[2] + start, weights[2]
-        p3, w3 = sources[3] + start, weights[3]
         for i in range(n):
-            acc[i] = w0 * p0[i] + w1 * p1[i] + w2 * p2[i] + w3 * p3[i]
-    for t in range(first, taps, 4):
-        p0, w0 = sources[t] + start, weights[t]
-        p1, w1 = sources[t + 1] + start, weights[t + 1]
-        p2, w2 = sources[t + 2] + start, weights[t + 2]
-        p3, w3 = sources[t + 3] + start, weights[t + 3]
-        for i in range(n):
-            acc[i] += w0 * p0[i] + w1 * p1[i] + w2 * p2[i] + w3 * p3[i]
+            s = (w0 * p0[i] + w1 * p1[i] + w2 * p2[i] + w3 * p3[i] + w4 * p4[i] + w5 * p5[i]
+                 + w6 * p6[i] + w7 * p7[i])
+            acc[i] = s if first else acc[i] + s
 
 
 cdef inline void store_row(const acc_t *acc, out_t *dst, Py_ssize_t n) noexcept nogil:
     """Write one accumulated row: floats as they are; integers rounded half to even and
     saturated to the type's range (NaN becomes the lowest value, as in OpenCV), never
     truncated or wrapped."""
-    cdef Py_ssize_t i
+    cdef Py_ssize_t i = 0
     cdef acc_t v, lo, hi
     # Adding and subtracting 1.5 * 2**mantissa_bits rounds to the nearest integer, ties to even,
     # for |v| < 2**(mantissa_bits - 1): exact after the clamp, and it vectorises where rint()
@@ -196,72 +226,238 @@ cdef inline void store_row(const acc_t *acc, out_t *dst, Py_ssize_t n) noexcept 
         for i in range(n):
             dst[i] = <out_t> acc[i]
         return
+    if out_t is uint8_t and acc_t is float:
+        i = cconv_store_u8(acc, dst, n)  # the vector part, in the AVX2 and AVX-512 modules
     if out_t is uint8_t:
         lo, hi = 0, 255
     elif out_t is uint16_t:
         lo, hi = 0, 65535
     else:
         lo, hi = -32768, 32767
-    for i in range(n):
+    for i in range(i, n):
         v = acc[i]
-        v = v if v >= lo else lo  # written so that NaN fails the test and becomes lo
-        v = v if v <= hi else hi
+        v = v if v > lo else lo  # NaN fails the test and becomes lo
+        v = v if v < hi else hi
         dst[i] = <out_t> ((v + magic) - magic)
 
 
-cdef void correlate_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
-                          Py_ssize_t channels, Py_ssize_t kernel_height, Py_ssize_t kernel_width,
-                          Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, acc_t cval,
-                          const Py_ssize_t *column_source, const acc_t *weights,
-                          const Py_ssize_t *tap_row, const Py_ssize_t *tap_offset,
-                          Py_ssize_t taps, Py_ssize_t y_start, Py_ssize_t y_stop,
-                          acc_t *ring, acc_t *acc, const acc_t **sources) noexcept nogil:
-    """Output rows [y_start, y_stop) of one plane. `ring` holds kernel_height extended rows:
-    virtual row v (source row v before the border mode is applied) lives in slot v mod
-    kernel_height, so moving down one output row loads exactly one new row. Tap t reads ring
-    row tap_row[t] (kernel row) at offset tap_offset[t] (kernel column times channels)."""
+cdef inline void window_sum(acc_t *x, acc_t *out, Py_ssize_t n, Py_ssize_t k,
+                            Py_ssize_t stride) noexcept nogil:
+    """out[i] = sum_{j < k} x[i + j * stride] for i in [0, n); x holds n + (k - 1) * stride
+    samples and is overwritten.
+
+    A running sum along the row would be one long dependency chain; instead x is turned in
+    place into sums of 1, 2, 4, ... consecutive samples (each pass a plain vectorised add), and
+    the window is the sum of the pieces for the set bits of k: O(log k) passes, no subtraction
+    (so no cancellation, and a NaN or infinity stays inside its own windows).
+    """
+    cdef Py_ssize_t i, m = 1, covered = 0, length = n + (k - 1) * stride
+    cdef const acc_t *piece
+    cdef bint started = False
+    while True:
+        if k & m:  # add the sums of m samples that start `covered` samples into the window
+            piece = x + covered * stride
+            if started:
+                for i in range(n):
+                    out[i] += piece[i]
+            else:
+                for i in range(n):
+                    out[i] = piece[i]
+                started = True
+            covered += m
+        if 2 * m > k:
+            return
+        length -= m * stride  # x[i] becomes the sum of 2m samples from i
+        for i in range(length):
+            x[i] = x[i] + x[i + m * stride]
+        m *= 2
+
+
+cdef inline bint all_finite(const acc_t *x, Py_ssize_t n) noexcept nogil:
+    """True when x[0:n] holds no NaN or infinity (x - x is 0 exactly for finite x)."""
+    cdef Py_ssize_t i
+    cdef int bad = 0
+    for i in range(n):
+        bad |= (x[i] - x[i]) != 0
+    return not bad
+
+
+cdef inline Py_ssize_t ring_slot(Py_ssize_t v, Py_ssize_t size) noexcept nogil:
+    """The slot of virtual row v in a ring of `size` rows."""
+    v = v % size
+    return v + size if v < 0 else v
+
+
+cdef inline void load_row(const in_t *src, acc_t *ext, Py_ssize_t v, Py_ssize_t height,
+                          Py_ssize_t width, Py_ssize_t channels, Py_ssize_t kernel_width,
+                          Py_ssize_t anchor_x, int mode, acc_t cval,
+                          const Py_ssize_t *column_source) noexcept nogil:
+    """Virtual row v of the plane (row index before the border mode), border-extended into ext."""
+    cdef Py_ssize_t source_row = source_index(v, height, mode)
+    extend_row(src + source_row * width * channels if source_row >= 0 else <const in_t *> NULL,
+               ext, column_source, width, channels, kernel_width, anchor_x, cval)
+
+
+cdef inline void accumulate_and_store(const acc_t **sources, const acc_t *weights,
+                                      Py_ssize_t taps, acc_t *acc, out_t *dst,
+                                      Py_ssize_t n) noexcept nogil:
+    """One output row of n samples, a chunk at a time, each stored while it is in L1 cache.
+    When the output has the accumulator's type, the chunks accumulate in the output itself."""
+    cdef Py_ssize_t start = 0
+    if (out_t is float and acc_t is float) or (out_t is double and acc_t is double):
+        while start < n:
+            accumulate_chunk(<acc_t *> dst + start, sources, weights, taps, start,
+                             min(CHUNK, n - start))
+            start += CHUNK
+        return
+    while start < n:
+        accumulate_chunk(acc, sources, weights, taps, start, min(CHUNK, n - start))
+        store_row(acc, dst + start, min(CHUNK, n - start))
+        start += CHUNK
+
+
+cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
+                       Py_ssize_t channels, Py_ssize_t kernel_height, Py_ssize_t kernel_width,
+                       Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, acc_t cval,
+                       const Py_ssize_t *column_source, const acc_t *weights,
+                       const Py_ssize_t *tap_row, const Py_ssize_t *tap_offset,
+                       Py_ssize_t taps, Py_ssize_t y_start, Py_ssize_t y_stop,
+                       acc_t *ring, acc_t *acc, const acc_t **sources) noexcept nogil:
+    """The direct path, output rows [y_start, y_stop) of one plane. `ring` holds kernel_height
+    extended rows: virtual row v lives in slot v mod kernel_height, so moving down one output
+    row loads exactly one new row. Tap t reads ring row tap_row[t] (kernel row) at offset
+    tap_offset[t] (kernel column times channels)."""
     cdef Py_ssize_t row_len = width * channels
     cdef Py_ssize_t ext_len = (width + kernel_width - 1) * channels
-    cdef Py_ssize_t y, v, t, slot, source_row, start
-    cdef const in_t *source
+    cdef Py_ssize_t y, v, t
     for v in range(y_start - anchor_y, y_stop - anchor_y + kernel_height - 1):
-        slot = v % kernel_height
-        if slot < 0:
-            slot += kernel_height
-        source_row = source_index(v, height, mode)
-        source = src + source_row * row_len if source_row >= 0 else NULL
-        extend_row(source, ring + slot * ext_len, column_source, width, channels,
-                   kernel_width, anchor_x, cval)
+        load_row(src, ring + ring_slot(v, kernel_height) * ext_len, v, height, width, channels,
+                 kernel_width, anchor_x, mode, cval, column_source)
         y = v + anchor_y - kernel_height + 1  # the output row whose last kernel row is v
         if y < y_start:
             continue
         for t in range(taps):
-            slot = (y - anchor_y + tap_row[t]) % kernel_height
-            if slot < 0:
-                slot += kernel_height
-            sources[t] = ring + slot * ext_len + tap_offset[t]
+            sources[t] = (ring + ring_slot(y - anchor_y + tap_row[t], kernel_height) * ext_len
+                          + tap_offset[t])
+        accumulate_and_store(sources, weights, taps, acc, dst + y * row_len, row_len)
+
+
+cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
+                          Py_ssize_t channels, Py_ssize_t kernel_height, Py_ssize_t kernel_width,
+                          Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, acc_t cval,
+                          const Py_ssize_t *column_source,
+                          const acc_t *row_weights, const Py_ssize_t *row_offset,
+                          Py_ssize_t row_taps, const acc_t *column_weights,
+                          const Py_ssize_t *column_row, Py_ssize_t column_taps,
+                          Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *ring, acc_t *ext,
+                          acc_t *acc, const acc_t **sources) noexcept nogil:
+    """The separable path (kernel = column x row): each new source row is extended and filtered
+    along the row once, into a ring of kernel_height row-filtered rows; each output row is then
+    the column filter down the ring. kh + kw multiply-adds per sample instead of kh * kw."""
+    cdef Py_ssize_t row_len = width * channels
+    cdef Py_ssize_t y, v, t
+    cdef acc_t *filtered
+    for v in range(y_start - anchor_y, y_stop - anchor_y + kernel_height - 1):
+        load_row(src, ext, v, height, width, channels, kernel_width, anchor_x, mode, cval,
+                 column_source)
+        filtered = ring + ring_slot(v, kernel_height) * row_len
+        for t in range(row_taps):
+            sources[t] = ext + row_offset[t]
+        accumulate_and_store(sources, row_weights, row_taps, acc, filtered, row_len)
+        y = v + anchor_y - kernel_height + 1
+        if y < y_start:
+            continue
+        for t in range(column_taps):
+            sources[t] = ring + ring_slot(y - anchor_y + column_row[t], kernel_height) * row_len
+        accumulate_and_store(sources, column_weights, column_taps, acc, dst + y * row_len,
+                             row_len)
+
+
+cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
+                    Py_ssize_t channels, Py_ssize_t kernel_height, Py_ssize_t kernel_width,
+                    Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, acc_t cval,
+                    const Py_ssize_t *column_source, acc_t weight,
+                    Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *ring, acc_t *ext,
+                    acc_t *column_sum, acc_t *acc, bint *row_finite) noexcept nogil:
+    """The box path (every weight equal): window sums along each new row (window_sum), and a
+    running sum down the columns: add the row entering the window, subtract the row leaving.
+
+    The running sum is recomputed from the ring every kernel_height rows, counted from row 0
+    of the plane (a block starts early to reach such a row), so rounding cannot build up and
+    results do not depend on how rows are split between threads. It is also recomputed when
+    the row leaving held a NaN or infinity, which a subtraction would smear down the column.
+    """
+    cdef Py_ssize_t row_len = width * channels
+    cdef Py_ssize_t y, v, j, i, slot, start, n
+    cdef Py_ssize_t first = y_start - y_start % kernel_height  # a recompute row at or before
+    cdef acc_t *filtered
+    cdef bint recompute
+    for v in range(first - anchor_y, y_stop - anchor_y + kernel_height - 1):
+        slot = ring_slot(v, kernel_height)
+        filtered = ring + slot * row_len
+        y = v + anchor_y - kernel_height + 1
+        recompute = y <= first or y % kernel_height == 0 or not row_finite[slot]
+        if y > first and not recompute:  # the slot still holds the row leaving the window
+            for i in range(row_len):
+                column_sum[i] -= filtered[i]
+        load_row(src, ext, v, height, width, channels, kernel_width, anchor_x, mode, cval,
+                 column_source)
+        window_sum(ext, filtered, row_len, kernel_width, channels)
+        row_finite[slot] = all_finite(filtered, row_len)
+        if y < first:
+            continue
+        if recompute:  # the window's rows in order from the top
+            for i in range(row_len):
+                column_sum[i] = ring[ring_slot(y - anchor_y, kernel_height) * row_len + i]
+            for j in range(1, kernel_height):
+                filtered = ring + ring_slot(y - anchor_y + j, kernel_height) * row_len
+                for i in range(row_len):
+                    column_sum[i] += filtered[i]
+        else:
+            for i in range(row_len):
+                column_sum[i] += filtered[i]
+        if y < y_start:
+            continue
         start = 0
         while start < row_len:
-            accumulate_chunk(acc, sources, weights, taps, start, min(CHUNK, row_len - start))
-            store_row(acc, dst + y * row_len + start, min(CHUNK, row_len - start))
+            n = min(CHUNK, row_len - start)
+            for i in range(n):
+                acc[i] = weight * column_sum[start + i]
+            store_row(acc, dst + y * row_len + start, n)
             start += CHUNK
 
 
+# Paths through the engine; the Python layer chooses one (cconv.api) and passes its code.
+PATHS = {"direct": 0, "separable": 1, "box": 2}
+cdef enum:
+    DIRECT = 0
+    SEPARABLE = 1
+    BOX = 2
+
+
 def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, ::1] kernel,
+              const acc_t[::1] column_weights, const acc_t[::1] row_weights, int path,
               Py_ssize_t channels, Py_ssize_t anchor_y, Py_ssize_t anchor_x,
               int mode, double cval, int threads):
-    """Correlate every plane of `image` (N, H, W*C) with `kernel` into `out` (N, H, W*C).
+    """Correlate every plane of `image` (N, H, W*C) with a kernel into `out` (N, H, W*C).
 
-    The caller guarantees: N, H, W, C >= 1; out has image's shape and does not overlap it;
-    0 <= anchor < kernel size on each axis; mode is a value of MODES; threads >= 1.
+    path DIRECT uses `kernel`; SEPARABLE uses the kernel outer(column_weights, row_weights);
+    BOX uses the constant kernel of kernel's shape and value kernel[0, 0]. The caller
+    guarantees: N, H, W, C >= 1; out has image's shape and does not overlap it; the factors
+    have the kernel's height and width; 0 <= anchor < kernel size on each axis; mode is a value
+    of MODES; path a value of PATHS; threads >= 1.
     """
     cdef Py_ssize_t planes = image.shape[0], height = image.shape[1]
     cdef Py_ssize_t width = image.shape[2] // channels
     cdef Py_ssize_t kernel_height = kernel.shape[0], kernel_width = kernel.shape[1]
+    cdef Py_ssize_t row_len = width * channels
     cdef Py_ssize_t ext_len = (width + kernel_width - 1) * channels
-    cdef Py_ssize_t scratch_len = kernel_height * ext_len + CHUNK
-    cdef Py_ssize_t p, ky, kx, taps, unit, plane, y_start, y_stop
-    cdef Py_ssize_t blocks_per_plane, rows_per_block, units
+    cdef Py_ssize_t ring_len = row_len if path != DIRECT else ext_len
+    # Per thread: the ring, one extended row, a running column sum, one chunk, row flags.
+    cdef Py_ssize_t scratch_len = kernel_height * ring_len + ext_len + row_len + CHUNK
+    cdef Py_ssize_t max_taps = kernel_height * kernel_width + kernel_height + kernel_width
+    cdef Py_ssize_t p, ky, kx, taps = 0, row_taps = 0, column_taps = 0
+    cdef Py_ssize_t unit, plane, y_start, y_stop, blocks_per_plane, rows_per_block, units
     cdef acc_t cval_acc = <acc_t> cval
     cdef Py_ssize_t *column_source = NULL
     cdef Py_ssize_t *tap_row = NULL
@@ -269,7 +465,12 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef acc_t *weights = NULL
     cdef acc_t *scratch = NULL
     cdef const acc_t **sources = NULL
+    cdef bint *row_finite = NULL
     cdef acc_t *mine
+    cdef acc_t *ring
+    cdef acc_t *ext
+    cdef acc_t *column_sum
+    cdef acc_t *acc
 
     # Enough blocks for every thread to get one; fewer, longer blocks reload fewer ring rows.
     blocks_per_plane = min(height, max(1, (threads + planes - 1) // planes))
@@ -278,40 +479,68 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     units = planes * blocks_per_plane
     threads = <int> min(threads, units)
 
-    taps = kernel_height * kernel_width
     column_source = <Py_ssize_t *> malloc((width + kernel_width - 1) * sizeof(Py_ssize_t))
-    tap_row = <Py_ssize_t *> malloc(taps * sizeof(Py_ssize_t))
-    tap_offset = <Py_ssize_t *> malloc(taps * sizeof(Py_ssize_t))
-    weights = <acc_t *> malloc(taps * sizeof(acc_t))
+    tap_row = <Py_ssize_t *> malloc(max_taps * sizeof(Py_ssize_t))
+    tap_offset = <Py_ssize_t *> malloc(max_taps * sizeof(Py_ssize_t))
+    weights = <acc_t *> malloc(max_taps * sizeof(acc_t))
     scratch = <acc_t *> malloc(threads * scratch_len * sizeof(acc_t))
-    sources = <const acc_t **> malloc(threads * taps * sizeof(acc_t *))
+    sources = <const acc_t **> malloc(threads * max_taps * sizeof(acc_t *))
+    row_finite = <bint *> malloc(threads * kernel_height * sizeof(bint))
     try:
         if (column_source == NULL or tap_row == NULL or tap_offset == NULL or weights == NULL
-                or scratch == NULL or sources == NULL):
+                or scratch == NULL or sources == NULL or row_finite == NULL):
             raise MemoryError("cconv: not enough memory for the row buffers")
         for p in range(width + kernel_width - 1):
             column_source[p] = source_index(p - anchor_x, width, mode)
         # Only non-zero taps are kept: fewer multiply-adds for sparse kernels, and zero weights
-        # never meet infinite pixels (0 * inf would be NaN), as in scipy.ndimage.
-        taps = 0
-        for ky in range(kernel_height):
+        # never meet infinite pixels (0 * inf would be NaN), as in scipy.ndimage. Direct taps
+        # are numbered from 0; a separable kernel's row taps too, its column taps after them.
+        if path == DIRECT:
+            for ky in range(kernel_height):
+                for kx in range(kernel_width):
+                    if kernel[ky, kx] != 0:
+                        tap_row[taps] = ky
+                        tap_offset[taps] = kx * channels
+                        weights[taps] = kernel[ky, kx]
+                        taps += 1
+        elif path == SEPARABLE:
             for kx in range(kernel_width):
-                if kernel[ky, kx] != 0:
-                    tap_row[taps] = ky
-                    tap_offset[taps] = kx * channels
-                    weights[taps] = kernel[ky, kx]
-                    taps += 1
+                if row_weights[kx] != 0:
+                    tap_offset[row_taps] = kx * channels
+                    weights[row_taps] = row_weights[kx]
+                    row_taps += 1
+            for ky in range(kernel_height):
+                if column_weights[ky] != 0:
+                    tap_row[row_taps + column_taps] = ky
+                    weights[row_taps + column_taps] = column_weights[ky]
+                    column_taps += 1
         with nogil:
             for unit in prange(units, schedule="static", num_threads=threads):
                 plane = unit // blocks_per_plane
                 y_start = (unit % blocks_per_plane) * rows_per_block
                 y_stop = min(height, y_start + rows_per_block)
                 mine = scratch + threadid() * scratch_len
-                correlate_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width, channels,
-                                kernel_height, kernel_width, anchor_y, anchor_x, mode, cval_acc,
-                                column_source, weights, tap_row, tap_offset, taps,
-                                y_start, y_stop, mine, mine + kernel_height * ext_len,
-                                sources + threadid() * kernel_height * kernel_width)
+                ring = mine
+                ext = ring + kernel_height * ring_len
+                column_sum = ext + ext_len
+                acc = column_sum + row_len
+                if path == DIRECT:
+                    direct_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
+                                 channels, kernel_height, kernel_width, anchor_y, anchor_x, mode,
+                                 cval_acc, column_source, weights, tap_row, tap_offset, taps,
+                                 y_start, y_stop, ring, acc, sources + threadid() * max_taps)
+                elif path == SEPARABLE:
+                    separable_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
+                                    channels, kernel_height, kernel_width, anchor_y, anchor_x,
+                                    mode, cval_acc, column_source, weights, tap_offset,
+                                    row_taps, weights + row_taps, tap_row + row_taps,
+                                    column_taps, y_start, y_stop, ring, ext, acc,
+                                    sources + threadid() * max_taps)
+                else:
+                    box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width, channels,
+                              kernel_height, kernel_width, anchor_y, anchor_x, mode, cval_acc,
+                              column_source, kernel[0, 0], y_start, y_stop, ring, ext,
+                              column_sum, acc, row_finite + threadid() * kernel_height)
     finally:
         free(column_source)
         free(tap_row)
@@ -319,3 +548,4 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         free(weights)
         free(scratch)
         free(sources)
+        free(row_finite)

@@ -1,0 +1,56 @@
+/*
+ * The store of uint8 images (float32 accumulator -> uint8): round half to even, saturate to
+ * [0, 255], NaN -> 0, exactly as the engine's generic store_row, in fewer instructions.
+ *
+ * Portable C cannot say "max/min with x86's NaN rule" without -ffast-math, so the compiler
+ * spends compares and blends where one vmaxps/vminps does; this store runs for every pixel of
+ * every uint8 image. The header is compiled into each engine level: the AVX-512 and AVX2
+ * modules get the vector loops below, the baseline module none (it returns 0 and the caller's
+ * generic loop does the whole row). Only the dispatch of src/cpu_features.h ever runs them.
+ */
+#ifndef CCONV_STORE_U8_H
+#define CCONV_STORE_U8_H
+
+#include <stddef.h>
+#include <stdint.h>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+/* Stores the first samples of acc into dst and returns how many it stored (a multiple of the
+ * vector width); the caller stores the rest. */
+static inline ptrdiff_t cconv_store_u8(const float *acc, uint8_t *dst, ptrdiff_t n)
+{
+    ptrdiff_t i = 0;
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+    const __m512 lo = _mm512_setzero_ps(), hi = _mm512_set1_ps(255.0f);
+    for (; i + 16 <= n; i += 16) {
+        /* max(v, 0) returns 0 for NaN (the second operand wins when either is NaN) */
+        __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_loadu_ps(acc + i), lo), hi);
+        __m512i k = _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        _mm_storeu_si128((__m128i *)(dst + i), _mm512_cvtepi32_epi8(k));
+    }
+#elif defined(__AVX2__)
+    const __m256 lo = _mm256_setzero_ps(), hi = _mm256_set1_ps(255.0f);
+    for (; i + 16 <= n; i += 16) {
+        __m256 a = _mm256_min_ps(_mm256_max_ps(_mm256_loadu_ps(acc + i), lo), hi);
+        __m256 b = _mm256_min_ps(_mm256_max_ps(_mm256_loadu_ps(acc + i + 8), lo), hi);
+        __m256i ka = _mm256_cvttps_epi32(
+            _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        __m256i kb = _mm256_cvttps_epi32(
+            _mm256_round_ps(b, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        /* packs work within 128-bit lanes: words a0 b0 a1 b1, bytes twice; fix the order */
+        __m256i words = _mm256_packus_epi32(ka, kb);
+        __m256i bytes = _mm256_packus_epi16(words, words);
+        __m256i ordered = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 0, 0, 0, 0));
+        _mm_storeu_si128((__m128i *)(dst + i), _mm256_castsi256_si128(ordered));
+    }
+#else
+    (void)acc;
+    (void)dst;
+    (void)n;
+#endif
+    return i;
+}
+
+#endif /* CCONV_STORE_U8_H */

@@ -1,0 +1,121 @@
+"""The separable and box paths (and the automatic choice) against the float64 reference."""
+
+import numpy as np
+import pytest
+
+import cconv
+from reference import assert_matches_reference, reference_filter
+from test_correlate import DTYPES, MODES, random_image
+
+KERNEL_SHAPES = [(1, 1), (3, 3), (1, 6), (4, 1), (5, 8), (15, 2)]  # (15, 2): taller than images
+IMAGE_SHAPES = [(1, 1), (7, 1), (6, 11, 3), (2, 9, 7, 2)]
+
+
+def separable_kernel(shape, rng):
+    column, row = rng.standard_normal(shape[0]), rng.standard_normal(shape[1])
+    if shape[0] > 2:  # zero taps are skipped on both axes
+        column[-1] = 0.0
+    if shape[1] > 2:
+        row[0] = 0.0
+    return np.outer(column, row) / max(1.0, np.abs(np.outer(column, row)).sum()) * 1.7
+
+
+def box_kernel(shape, rng):
+    # A mean over an even count of integer pixels can land exactly on .5, where the last bit of
+    # an inexact weight like 1/40 decides the rounding for any summation, the reference's too;
+    # so 1/count only for odd counts (as cconv.kernels.box makes), exact weights otherwise.
+    count = shape[0] * shape[1]
+    return np.full(shape, rng.choice([1.0 / count if count % 2 else 0.25, 2.5, -0.75]))
+
+
+@pytest.mark.parametrize("image_shape", IMAGE_SHAPES, ids=str)
+@pytest.mark.parametrize("kernel_shape", KERNEL_SHAPES, ids=str)
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("method", ["separable", "box"])
+def test_method_matches_reference(simd_level, method, dtype, mode, kernel_shape, image_shape):
+    rng = np.random.default_rng(abs(hash((method, dtype, mode, kernel_shape, image_shape))) % 2**32)
+    image = random_image(image_shape, dtype, rng)
+    kernel = (separable_kernel if method == "separable" else box_kernel)(kernel_shape, rng)
+    reference = reference_filter(image, kernel, mode, cval=-9.0)
+    for threads in (1, 3):
+        result = cconv.correlate(image, kernel, mode=mode, cval=-9.0, threads=threads,
+                                 method=method)
+        assert_matches_reference(result, reference, kernel, image)
+    flipped = reference_filter(image, kernel, mode, cval=-9.0, convolve=True)
+    result = cconv.convolve(image, kernel, mode=mode, cval=-9.0, method=method)
+    assert_matches_reference(result, flipped, kernel, image)
+
+
+@pytest.mark.parametrize("method", ["separable", "box"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+def test_results_do_not_depend_on_threads(method, dtype):
+    rng = np.random.default_rng(5)
+    image = random_image((3, 61, 40, 3), dtype, rng)
+    kernel = (separable_kernel if method == "separable" else box_kernel)((7, 5), rng)
+    single = cconv.correlate(image, kernel, threads=1, method=method)
+    for threads in (2, 3, 8):
+        np.testing.assert_array_equal(
+            cconv.correlate(image, kernel, threads=threads, method=method), single)
+
+
+@pytest.mark.parametrize("method", ["direct", "separable", "box"])
+def test_nan_and_infinity_stay_inside_their_windows(method):
+    # The box path subtracts rows leaving its running column sums: a NaN or infinity there
+    # would spread down the column, so that path must recompute instead.
+    image = np.zeros((40, 9))
+    image[5, 4], image[12, 2], image[20, 6], image[21, 6] = np.inf, np.nan, -np.inf, np.inf
+    kernel = np.full((3, 3), 0.5)
+    result = cconv.correlate(image, kernel, method=method)
+    with np.errstate(invalid="ignore"):  # inf - inf in the reference's sum
+        reference = reference_filter(image, kernel)
+    np.testing.assert_array_equal(np.isnan(result), np.isnan(reference))
+    np.testing.assert_array_equal(result, reference)
+
+
+def test_auto_choice_follows_the_kernels_structure():
+    k = cconv.kernels
+    assert cconv.choose_method(k.gaussian(3.0)) == "separable"
+    assert cconv.choose_method(k.box(31)) == "box"
+    assert cconv.choose_method(np.ones((2, 9))) == "box"
+    assert cconv.choose_method(np.outer([1, 4, 6, 4, 1], [1, 2, 0, -2, -1])) == "separable"
+    assert cconv.choose_method(k.sobel_x()) == "direct"  # 6 non-zero taps: splitting saves 1
+    assert cconv.choose_method(k.sharpen()) == "direct"  # rank 2
+    assert cconv.choose_method([[1.0, 2.0, 3.0]]) == "direct"  # one row: nothing to split
+    assert cconv.choose_method(np.random.default_rng(0).standard_normal((15, 15))) == "direct"
+    assert cconv.choose_method([[0.0, 0.0], [0.0, 0.0]]) == "direct"
+
+
+@pytest.mark.parametrize("kernel", [
+    pytest.param(cconv.kernels.gaussian(2.0), id="gaussian"),
+    pytest.param(cconv.kernels.box(9), id="box"),
+    pytest.param(np.outer([1.0, 2, 1], [1.0, 0, -1]), id="sobel"),
+])
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_auto_agrees_with_the_direct_path(kernel, dtype):
+    image = random_image((50, 45, 3), dtype, np.random.default_rng(1))
+    reference = reference_filter(image, kernel)
+    assert_matches_reference(cconv.correlate(image, kernel), reference, kernel, image)
+    assert_matches_reference(cconv.correlate(image, kernel, method="direct"), reference,
+                             kernel, image)
+
+
+def test_a_nearly_rank_one_kernel_is_not_split():
+    kernel = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0])
+    kernel[0, 0] += 1e-9
+    assert cconv.choose_method(kernel) == "direct"
+    with pytest.raises(ValueError, match="`method` 'separable' needs a rank-1 kernel"):
+        cconv.correlate(np.zeros((4, 4)), kernel, method="separable")
+
+
+@pytest.mark.parametrize("method", ["fft", "Box", None, 3])
+def test_unknown_method_is_refused(method):
+    with pytest.raises(ValueError, match="`method` must be one of"):
+        cconv.correlate(np.zeros((4, 4)), np.ones((3, 3)), method=method)
+
+
+def test_box_method_needs_equal_weights():
+    with pytest.raises(ValueError, match="`method` 'box' needs"):
+        cconv.correlate(np.zeros((4, 4)), [[1.0, 2.0]], method="box")
+    with pytest.raises(ValueError, match="`method` 'box' needs"):
+        cconv.correlate(np.zeros((4, 4)), np.zeros((3, 3)), method="box")
