@@ -143,7 +143,7 @@ def convolve(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, t
 
 def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
     image = as_image(image)
-    weights = as_kernel(kernel)
+    weights = _kernel_array(kernel)  # finiteness is checked once per kernel, by _plan
     mode_code = _mode_code(mode)
     cval = _as_cval(cval)
     threads = _thread_count(threads)
@@ -160,15 +160,15 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
     else:
         anchor = (kernel_height // 2, kernel_width // 2)
 
-    path, column, row = _plan(weights, method)
-
     if image.size == 0:
+        _plan(weights, method, np.dtype(np.float64))  # the same errors as for any image
         result = np.empty(image.shape, out_dtype)
         return _deliver(result, out)
 
     source = _engine_input(image)
     engine_out_dtype = out_dtype if out_dtype in _NATIVE else _engine_float(source.dtype)
     accumulator = _accumulator(source.dtype, engine_out_dtype)
+    path, engine_kernel, column, row = _plan(weights, method, accumulator)
 
     planes = source.reshape(_planes_shape(image.shape))
     channels = 1 if image.ndim == 2 else image.shape[-1]
@@ -184,9 +184,9 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
     _engine.engine.correlate(
         planes,
         result.reshape(planes.shape),
-        np.ascontiguousarray(weights, dtype=accumulator),
-        column.astype(accumulator),
-        row.astype(accumulator),
+        engine_kernel,
+        column,
+        row,
         _engine.engine.PATHS[path],
         channels,
         anchor[0],
@@ -216,20 +216,25 @@ def choose_method(kernel) -> str:
     >>> cconv.choose_method(cconv.kernels.gaussian(2.0)), cconv.choose_method(cconv.kernels.box(9))
     ('separable', 'box')
     """
-    return _plan(as_kernel(kernel), "auto")[0]
+    return _plan(as_kernel(kernel), "auto", np.dtype(np.float64))[0]
 
 
-def _plan(weights: np.ndarray, method: str):
-    """(path, column, row) for the engine; column and row are the factors (empty unless the
-    path is separable). ValueError when a forced method does not fit the kernel."""
-    key = (weights.shape, weights.tobytes(), method)
-    return _cached_plan(key) if weights.size <= 4096 else _make_plan(weights, method)
+def _plan(weights: np.ndarray, method: str, accumulator: np.dtype):
+    """(path, kernel, column, row): the path's name and the engine's arrays, in the accumulator
+    type; column and row are the factors (empty unless the path is separable). ValueError for
+    non-finite weights, or a forced method that does not fit the kernel.
+
+    Small kernels' plans are cached (keyed by their bytes): repeated calls on small images
+    then cost no kernel analysis.
+    """
+    if weights.size > 4096:
+        return _make_plan(weights, method, accumulator)
+    return _cached_plan(weights.shape, weights.tobytes(), method, accumulator)
 
 
 @functools.lru_cache(maxsize=256)
-def _cached_plan(key):
-    shape, data, method = key
-    return _make_plan(np.frombuffer(data, np.float64).reshape(shape), method)
+def _cached_plan(shape, data, method, accumulator):
+    return _make_plan(np.frombuffer(data, np.float64).reshape(shape), method, accumulator)
 
 
 # Below this many direct multiply-adds, the separable path's second pass costs more than it
@@ -240,7 +245,8 @@ _BOX_MIN_TAPS = 5
 _NO_FACTOR = np.empty(0)
 
 
-def _make_plan(weights: np.ndarray, method: str):
+def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype):
+    _check_finite(weights)
     kernel_height, kernel_width = weights.shape
     factors = _rank_one_factors(weights)
     constant = bool((weights == weights[0, 0]).all()) and weights[0, 0] != 0
@@ -260,9 +266,11 @@ def _make_plan(weights: np.ndarray, method: str):
                          "column and a row); this one is not")
     elif method == "box" and not constant:
         raise ValueError("`method` 'box' needs a kernel whose weights are all equal and non-zero")
-    if method == "separable":
-        return method, factors[0], factors[1]
-    return method, _NO_FACTOR, _NO_FACTOR
+    column, row = factors if method == "separable" else (_NO_FACTOR, _NO_FACTOR)
+    arrays = [np.ascontiguousarray(a, dtype=accumulator) for a in (weights, column, row)]
+    for array in arrays:
+        array.flags.writeable = False  # shared by every call that hits the cache
+    return (method, *arrays)
 
 
 def _rank_one_factors(weights: np.ndarray):
@@ -301,6 +309,19 @@ def as_image(image) -> np.ndarray:
 
 def as_kernel(kernel) -> np.ndarray:
     """`kernel` as a validated float64 2-D array (TypeError/ValueError naming `kernel`)."""
+    weights = _kernel_array(kernel).copy()
+    _check_finite(weights)
+    return weights
+
+
+def _check_finite(weights: np.ndarray) -> None:
+    if not np.isfinite(weights).all():
+        raise ValueError("`kernel` must hold finite numbers, got NaN or infinity")
+
+
+def _kernel_array(kernel) -> np.ndarray:
+    """as_kernel without the finiteness check, and without a copy when `kernel` is already a
+    float64 array (the caller must not modify the result)."""
     try:
         weights = np.asarray(kernel)
     except (TypeError, ValueError) as error:
@@ -311,10 +332,7 @@ def as_kernel(kernel) -> np.ndarray:
         raise ValueError(f"`kernel` must be a 2-D array, got shape {weights.shape}")
     if weights.size == 0:
         raise ValueError(f"`kernel` must be at least 1x1, got shape {weights.shape}")
-    weights = weights.astype(np.float64)
-    if not np.isfinite(weights).all():
-        raise ValueError("`kernel` must hold finite numbers, got NaN or infinity")
-    return weights
+    return weights.astype(np.float64, copy=False)
 
 
 def _mode_code(mode) -> int:
@@ -324,6 +342,8 @@ def _mode_code(mode) -> int:
 
 
 def _as_cval(cval) -> float:
+    if type(cval) is float:  # the common case, without the slower abstract-class check
+        return cval
     if isinstance(cval, bool) or not isinstance(cval, numbers.Real):
         raise TypeError(f"`cval` must be a real number, got {cval!r}")
     return float(cval)

@@ -19,7 +19,7 @@ How a call runs:
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
 from libc.stdint cimport int16_t, uint8_t, uint16_t
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 cdef extern from "store_u8.h" nogil:
     Py_ssize_t cconv_store_u8(const float *acc, uint8_t *dst, Py_ssize_t n)
@@ -249,13 +249,17 @@ cdef inline void window_sum(acc_t *x, acc_t *out, Py_ssize_t n, Py_ssize_t k,
     A running sum along the row would be one long dependency chain; instead x is turned in
     place into sums of 1, 2, 4, ... consecutive samples (each pass a plain vectorised add), and
     the window is the sum of the pieces for the set bits of k: O(log k) passes, no subtraction
-    (so no cancellation, and a NaN or infinity stays inside its own windows).
+    (so no cancellation, and a NaN or infinity stays inside its own windows). Each doubling
+    pass also adds the current piece to `out` when k has that bit, reading x[i + covered] before
+    x[i] is replaced (covered >= 0 and the loop ascends, so every read sees the old piece).
     """
-    cdef Py_ssize_t i, m = 1, covered = 0, length = n + (k - 1) * stride
-    cdef const acc_t *piece
+    cdef Py_ssize_t i, m = 1, covered = 0, length = n + (k - 1) * stride, shift
+    cdef acc_t *piece
     cdef bint started = False
-    while True:
-        if k & m:  # add the sums of m samples that start `covered` samples into the window
+    while 2 * m <= k:
+        shift = m * stride
+        length -= shift  # after this pass x[i] is the sum of 2m samples from i, i < length
+        if k & m:
             piece = x + covered * stride
             if started:
                 for i in range(n):
@@ -265,12 +269,16 @@ cdef inline void window_sum(acc_t *x, acc_t *out, Py_ssize_t n, Py_ssize_t k,
                     out[i] = piece[i]
                 started = True
             covered += m
-        if 2 * m > k:
-            return
-        length -= m * stride  # x[i] becomes the sum of 2m samples from i
         for i in range(length):
-            x[i] = x[i] + x[i + m * stride]
+            x[i] = x[i] + x[i + shift]
         m *= 2
+    piece = x + covered * stride  # the highest bit of k, always set
+    if started:
+        for i in range(n):
+            out[i] += piece[i]
+    else:
+        for i in range(n):
+            out[i] = piece[i]
 
 
 cdef inline bint all_finite(const acc_t *x, Py_ssize_t n) noexcept nogil:
@@ -376,53 +384,67 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
 cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
                     Py_ssize_t channels, Py_ssize_t kernel_height, Py_ssize_t kernel_width,
                     Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, acc_t cval,
-                    const Py_ssize_t *column_source, acc_t weight,
+                    const Py_ssize_t *column_source, acc_t weight, bint check_finite,
                     Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *ring, acc_t *ext,
-                    acc_t *column_sum, acc_t *acc, bint *row_finite) noexcept nogil:
+                    acc_t *column_sum, acc_t *acc, acc_t *window,
+                    bint *row_finite) noexcept nogil:
     """The box path (every weight equal): window sums along each new row (window_sum), and a
     running sum down the columns: add the row entering the window, subtract the row leaving.
+    The ring keeps kernel_height + 1 rows so that the row leaving is still there.
 
     The running sum is recomputed from the ring every kernel_height rows, counted from row 0
     of the plane (a block starts early to reach such a row), so rounding cannot build up and
     results do not depend on how rows are split between threads. It is also recomputed when
-    the row leaving held a NaN or infinity, which a subtraction would smear down the column.
+    the row leaving held a NaN or infinity (possible only when check_finite), which a
+    subtraction would smear down the column.
     """
     cdef Py_ssize_t row_len = width * channels
-    cdef Py_ssize_t y, v, j, i, slot, start, n
+    cdef Py_ssize_t ring_rows = kernel_height + 1
+    cdef Py_ssize_t y, v, j, i, start, n
     cdef Py_ssize_t first = y_start - y_start % kernel_height  # a recompute row at or before
-    cdef acc_t *filtered
+    cdef acc_t *entering
+    cdef const acc_t *leaving
+    cdef acc_t *column
     cdef bint recompute
     for v in range(first - anchor_y, y_stop - anchor_y + kernel_height - 1):
-        slot = ring_slot(v, kernel_height)
-        filtered = ring + slot * row_len
-        y = v + anchor_y - kernel_height + 1
-        recompute = y <= first or y % kernel_height == 0 or not row_finite[slot]
-        if y > first and not recompute:  # the slot still holds the row leaving the window
-            for i in range(row_len):
-                column_sum[i] -= filtered[i]
+        entering = ring + ring_slot(v, ring_rows) * row_len
+        leaving = ring + ring_slot(v - kernel_height, ring_rows) * row_len
         load_row(src, ext, v, height, width, channels, kernel_width, anchor_x, mode, cval,
                  column_source)
-        window_sum(ext, filtered, row_len, kernel_width, channels)
-        row_finite[slot] = all_finite(filtered, row_len)
+        start = 0
+        while start < row_len:  # a chunk at a time, so that window_sum's passes stay in L1
+            n = min(CHUNK, row_len - start)
+            memcpy(window, ext + start, (n + (kernel_width - 1) * channels) * sizeof(acc_t))
+            window_sum(window, entering + start, n, kernel_width, channels)
+            start += CHUNK
+        row_finite[ring_slot(v, ring_rows)] = not check_finite or all_finite(entering, row_len)
+        y = v + anchor_y - kernel_height + 1
         if y < first:
             continue
+        recompute = (y == first or y % kernel_height == 0
+                     or not row_finite[ring_slot(v - kernel_height, ring_rows)])
         if recompute:  # the window's rows in order from the top
-            for i in range(row_len):
-                column_sum[i] = ring[ring_slot(y - anchor_y, kernel_height) * row_len + i]
+            memcpy(column_sum, ring + ring_slot(y - anchor_y, ring_rows) * row_len,
+                   row_len * sizeof(acc_t))
             for j in range(1, kernel_height):
-                filtered = ring + ring_slot(y - anchor_y + j, kernel_height) * row_len
+                column = ring + ring_slot(y - anchor_y + j, ring_rows) * row_len
                 for i in range(row_len):
-                    column_sum[i] += filtered[i]
-        else:
-            for i in range(row_len):
-                column_sum[i] += filtered[i]
+                    column_sum[i] += column[i]
         if y < y_start:
+            if not recompute:
+                for i in range(row_len):
+                    column_sum[i] += entering[i] - leaving[i]
             continue
         start = 0
         while start < row_len:
             n = min(CHUNK, row_len - start)
-            for i in range(n):
-                acc[i] = weight * column_sum[start + i]
+            if recompute:
+                for i in range(n):
+                    acc[i] = weight * column_sum[start + i]
+            else:
+                for i in range(n):
+                    column_sum[start + i] += entering[start + i] - leaving[start + i]
+                    acc[i] = weight * column_sum[start + i]
             store_row(acc, dst + y * row_len + start, n)
             start += CHUNK
 
@@ -453,12 +475,17 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef Py_ssize_t row_len = width * channels
     cdef Py_ssize_t ext_len = (width + kernel_width - 1) * channels
     cdef Py_ssize_t ring_len = row_len if path != DIRECT else ext_len
-    # Per thread: the ring, one extended row, a running column sum, one chunk, row flags.
-    cdef Py_ssize_t scratch_len = kernel_height * ring_len + ext_len + row_len + CHUNK
+    # Per thread: the ring (one spare row for the box path), one extended row, a running
+    # column sum, one chunk, one chunk of window sums with its overlap; and row flags.
+    cdef Py_ssize_t scratch_len = ((kernel_height + 1) * ring_len + ext_len + row_len
+                                   + 2 * CHUNK + (kernel_width - 1) * channels)
     cdef Py_ssize_t max_taps = kernel_height * kernel_width + kernel_height + kernel_width
     cdef Py_ssize_t p, ky, kx, taps = 0, row_taps = 0, column_taps = 0
     cdef Py_ssize_t unit, plane, y_start, y_stop, blocks_per_plane, rows_per_block, units
     cdef acc_t cval_acc = <acc_t> cval
+    # Integer images are finite; so are their rows unless cval is not
+    cdef bint check_finite = (in_t is float or in_t is double
+                              or mode == CONSTANT and not (cval - cval == 0))
     cdef Py_ssize_t *column_source = NULL
     cdef Py_ssize_t *tap_row = NULL
     cdef Py_ssize_t *tap_offset = NULL
@@ -485,7 +512,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     weights = <acc_t *> malloc(max_taps * sizeof(acc_t))
     scratch = <acc_t *> malloc(threads * scratch_len * sizeof(acc_t))
     sources = <const acc_t **> malloc(threads * max_taps * sizeof(acc_t *))
-    row_finite = <bint *> malloc(threads * kernel_height * sizeof(bint))
+    row_finite = <bint *> malloc(threads * (kernel_height + 1) * sizeof(bint))
     try:
         if (column_source == NULL or tap_row == NULL or tap_offset == NULL or weights == NULL
                 or scratch == NULL or sources == NULL or row_finite == NULL):
@@ -521,7 +548,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                 y_stop = min(height, y_start + rows_per_block)
                 mine = scratch + threadid() * scratch_len
                 ring = mine
-                ext = ring + kernel_height * ring_len
+                ext = ring + (kernel_height + 1) * ring_len
                 column_sum = ext + ext_len
                 acc = column_sum + row_len
                 if path == DIRECT:
@@ -539,8 +566,9 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                 else:
                     box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width, channels,
                               kernel_height, kernel_width, anchor_y, anchor_x, mode, cval_acc,
-                              column_source, kernel[0, 0], y_start, y_stop, ring, ext,
-                              column_sum, acc, row_finite + threadid() * kernel_height)
+                              column_source, kernel[0, 0], check_finite, y_start, y_stop,
+                              ring, ext, column_sum, acc, acc + CHUNK,
+                              row_finite + threadid() * (kernel_height + 1))
     finally:
         free(column_source)
         free(tap_row)
