@@ -1,10 +1,12 @@
 """Time cconv.correlate against OpenCV, scipy.ndimage and Pillow on the same inputs, in one run.
 
-    python benchmarks/bench.py            # the full matrix (a few minutes on 2 cores)
-    python benchmarks/bench.py --quick    # fewer repeats, 1080p only
+    python benchmarks/bench.py                              # the full matrix (~10 min, 2 cores)
+    python benchmarks/bench.py --quick                      # fewer repeats, 1080p only
+    python benchmarks/bench.py --chart docs/benchmark.png   # also draw the bar chart
 
-For every case (image x kernel) and thread setting it prints the median time of cconv, of each
-peer installed, and the ratio cconv / fastest peer (below 1 means cconv is faster). Calls are
+For every case (image x kernel) and thread setting it prints the path cconv chose
+(cconv.choose_method: direct, separable or box), the median time of cconv, of each peer
+installed, and the ratio cconv / fastest peer (below 1 means cconv is faster). Calls are
 interleaved (cconv, peer, peer, ..., cconv, ...) so machine drift hits everyone alike. Before a
 cell is reported, cconv's result is checked against a float64 reference (scipy.ndimage in
 float64) with the accuracy rules of the test suite; a cell that fails is not reported.
@@ -137,14 +139,18 @@ def median_times(functions, repeats):
     """Median seconds of each function; calls interleaved after one warm-up call each.
 
     A contender whose warm-up call took over half a second (scipy on large kernels) is timed
-    only 3 times, so the whole matrix stays within minutes.
+    only 3 times, and over two seconds not again (the warm-up time is its time), so the whole
+    matrix stays within minutes; those peers are 10-1000x slower, so this precision suffices.
     """
     wanted = {}
+    times = {name: [] for name in functions}
     for name, function in functions.items():
         start = time.perf_counter()
         function()
-        wanted[name] = 3 if time.perf_counter() - start > 0.5 else repeats
-    times = {name: [] for name in functions}
+        took = time.perf_counter() - start
+        wanted[name] = 0 if took > 2 else 3 if took > 0.5 else repeats
+        if wanted[name] == 0:
+            times[name].append(took)
     for round_ in range(repeats):
         for name, function in functions.items():
             if round_ >= wanted[name]:
@@ -164,7 +170,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 1080p only")
     parser.add_argument("--repeats", type=int, default=None, help="timed calls per contender")
+    parser.add_argument("--chart", metavar="PNG", help="also write a bar chart (needs matplotlib)")
     args = parser.parse_args()
+    if args.chart:
+        import matplotlib  # noqa: F401 - fail now, not after minutes of timing
     repeats = args.repeats or (5 if args.quick else 15)
 
     info = cconv.build_info()
@@ -175,13 +184,16 @@ def main():
           + (f", scipy {__import__('scipy').__version__}" if ndimage else "")
           + (f", Pillow {__import__('PIL').__version__}" if Image else ""))
     print(f"median of {repeats} interleaved calls, milliseconds; ratio = cconv / fastest peer\n")
-    print("| image | kernel | threads | cconv | fastest peer | ratio | all peers |")
-    print("|---|---|---|---|---|---|---|")
+    print("| image | kernel | path | threads | cconv | fastest peer | ratio | all peers |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = []  # (label, cconv seconds, {peer: seconds}) for the chart
     for image_name, image in images(args.quick):
         for kernel_name, kernel, separable, is_box in kernels():
+            path = cconv.choose_method(kernel)
             problem = verify(image, kernel, cconv.correlate(image, kernel))
             if problem:
-                print(f"| {image_name} | {kernel_name} | - | FAILED accuracy check: {problem} |||")
+                print(f"| {image_name} | {kernel_name} | {path} | - | "
+                      f"FAILED accuracy check: {problem} ||||")
                 continue
             single_threaded = {}  # scipy and Pillow: timed in the "1" row, reused in "all"
             for threads in (1, "all"):
@@ -204,8 +216,9 @@ def main():
                 else:
                     peer_text, ratio = "-", "-"
                 others = ", ".join(f"{name} {t * 1e3:.1f}" for name, t in medians.items())
-                print(f"| {image_name} | {kernel_name} | {threads} | {ours * 1e3:.2f} | "
+                print(f"| {image_name} | {kernel_name} | {path} | {threads} | {ours * 1e3:.2f} | "
                       f"{peer_text} | {ratio} | {others} |", flush=True)
+                rows.append((f"{image_name}, {kernel_name}, {threads} thr.", ours, medians))
     small = photo_like(64, 64, 3, np.uint8)
     sharpen = kernels()[0][1]
     set_threads(1)
@@ -217,6 +230,41 @@ def main():
     medians = median_times(overhead, 200)
     print("\nper-call time on a 64x64 RGB uint8 image, 3x3 sharpen, 1 thread: "
           + ", ".join(f"{name} {t * 1e6:.1f} us" for name, t in medians.items()))
+    if args.chart:
+        draw_chart(rows, args.chart)
+        print(f"chart written to {args.chart}")
+
+
+def draw_chart(rows, path):
+    """Horizontal bars per cell: cconv and each OpenCV peer, as a multiple of the fastest peer's
+    time (log scale; left of 1 means cconv is faster). scipy and Pillow are 10-1000x slower
+    and would flatten the chart, so their times are in the table only."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(9, 0.32 * len(rows) + 1.5))
+    positions = np.arange(len(rows))[::-1]
+    shown = ["cconv", "cv2.filter2D", "cv2.sepFilter2D", "cv2.blur"]
+    height = 0.8 / len(shown)
+    for index, name in enumerate(shown):
+        values = []
+        for _, ours, peers_ in rows:
+            best = min(peers_.values()) if peers_ else ours
+            value = ours if name == "cconv" else peers_.get(name)
+            values.append(np.nan if value is None else value / best)
+        axes.barh(positions + (len(shown) / 2 - index - 0.5) * height, values, height,
+                  label=name)
+    axes.axvline(1.0, color="black", linewidth=0.8)
+    axes.axvline(0.8, color="grey", linewidth=0.8, linestyle="--")
+    axes.set_xscale("log")
+    axes.set_yticks(positions, [label for label, _, _ in rows], fontsize=7)
+    axes.set_xlabel("time / fastest peer's time (log scale; dashed: the 0.8 target)")
+    axes.legend(fontsize=8, loc="lower right")
+    axes.set_title("cconv.correlate against OpenCV, median times", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
 
 
 if __name__ == "__main__":

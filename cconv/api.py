@@ -240,7 +240,7 @@ def _cached_plan(shape, data, method, accumulator):
 # Below this many direct multiply-adds, the separable path's second pass costs more than it
 # saves, and window sums more than taps (measured with benchmarks/bench.py; see README).
 _SEPARABLE_MIN_SAVING = 3
-_BOX_MIN_TAPS = 5
+_BOX_MIN_TAPS = 16
 
 _NO_FACTOR = np.empty(0)
 
