@@ -249,36 +249,22 @@ cdef inline void window_sum(acc_t *x, acc_t *out, Py_ssize_t n, Py_ssize_t k,
     A running sum along the row would be one long dependency chain; instead x is turned in
     place into sums of 1, 2, 4, ... consecutive samples (each pass a plain vectorised add), and
     the window is the sum of the pieces for the set bits of k: O(log k) passes, no subtraction
-    (so no cancellation, and a NaN or infinity stays inside its own windows). Each doubling
-    pass also adds the current piece to `out` when k has that bit, reading x[i + covered] before
-    x[i] is replaced (covered >= 0 and the loop ascends, so every read sees the old piece).
+    (so no cancellation, and a NaN or infinity stays inside its own windows).
     """
-    cdef Py_ssize_t i, m = 1, covered = 0, length = n + (k - 1) * stride, shift
-    cdef acc_t *piece
-    cdef bint started = False
-    while 2 * m <= k:
-        shift = m * stride
-        length -= shift  # after this pass x[i] is the sum of 2m samples from i, i < length
-        if k & m:
+    cdef Py_ssize_t i, m = 1, covered = 0, length = n + (k - 1) * stride
+    cdef const acc_t *piece
+    while True:
+        if k & m:  # add the sums of m samples that start `covered` samples into the window
             piece = x + covered * stride
-            if started:
-                for i in range(n):
-                    out[i] += piece[i]
-            else:
-                for i in range(n):
-                    out[i] = piece[i]
-                started = True
+            for i in range(n):
+                out[i] = piece[i] if covered == 0 else out[i] + piece[i]
             covered += m
+        if 2 * m > k:
+            return
+        length -= m * stride  # x[i] becomes the sum of 2m samples from i
         for i in range(length):
-            x[i] = x[i] + x[i + shift]
+            x[i] = x[i] + x[i + m * stride]
         m *= 2
-    piece = x + covered * stride  # the highest bit of k, always set
-    if started:
-        for i in range(n):
-            out[i] += piece[i]
-    else:
-        for i in range(n):
-            out[i] = piece[i]
 
 
 cdef inline bint all_finite(const acc_t *x, Py_ssize_t n) noexcept nogil:
@@ -386,8 +372,7 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
                     Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, acc_t cval,
                     const Py_ssize_t *column_source, acc_t weight, bint check_finite,
                     Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *ring, acc_t *ext,
-                    acc_t *column_sum, acc_t *acc, acc_t *window,
-                    bint *row_finite) noexcept nogil:
+                    acc_t *column_sum, acc_t *acc, bint *row_finite) noexcept nogil:
     """The box path (every weight equal): window sums along each new row (window_sum), and a
     running sum down the columns: add the row entering the window, subtract the row leaving.
     The ring keeps kernel_height + 1 rows so that the row leaving is still there.
@@ -411,12 +396,7 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
         leaving = ring + ring_slot(v - kernel_height, ring_rows) * row_len
         load_row(src, ext, v, height, width, channels, kernel_width, anchor_x, mode, cval,
                  column_source)
-        start = 0
-        while start < row_len:  # a chunk at a time, so that window_sum's passes stay in L1
-            n = min(CHUNK, row_len - start)
-            memcpy(window, ext + start, (n + (kernel_width - 1) * channels) * sizeof(acc_t))
-            window_sum(window, entering + start, n, kernel_width, channels)
-            start += CHUNK
+        window_sum(ext, entering, row_len, kernel_width, channels)
         row_finite[ring_slot(v, ring_rows)] = not check_finite or all_finite(entering, row_len)
         y = v + anchor_y - kernel_height + 1
         if y < first:
@@ -476,9 +456,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef Py_ssize_t ext_len = (width + kernel_width - 1) * channels
     cdef Py_ssize_t ring_len = row_len if path != DIRECT else ext_len
     # Per thread: the ring (one spare row for the box path), one extended row, a running
-    # column sum, one chunk, one chunk of window sums with its overlap; and row flags.
-    cdef Py_ssize_t scratch_len = ((kernel_height + 1) * ring_len + ext_len + row_len
-                                   + 2 * CHUNK + (kernel_width - 1) * channels)
+    # column sum, one chunk; and row flags.
+    cdef Py_ssize_t scratch_len = (kernel_height + 1) * ring_len + ext_len + row_len + CHUNK
     cdef Py_ssize_t max_taps = kernel_height * kernel_width + kernel_height + kernel_width
     cdef Py_ssize_t p, ky, kx, taps = 0, row_taps = 0, column_taps = 0
     cdef Py_ssize_t unit, plane, y_start, y_stop, blocks_per_plane, rows_per_block, units
@@ -567,8 +546,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                     box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width, channels,
                               kernel_height, kernel_width, anchor_y, anchor_x, mode, cval_acc,
                               column_source, kernel[0, 0], check_finite, y_start, y_stop,
-                              ring, ext, column_sum, acc, acc + CHUNK,
-                              row_finite + threadid() * (kernel_height + 1))
+                              ring, ext, column_sum, acc, row_finite + threadid() * (kernel_height + 1))
     finally:
         free(column_source)
         free(tap_row)
