@@ -1,5 +1,7 @@
 """The separable and box paths (and the automatic choice) against the float64 reference."""
 
+import zlib
+
 import numpy as np
 import pytest
 
@@ -17,7 +19,9 @@ def separable_kernel(shape, rng):
         column[-1] = 0.0
     if shape[1] > 2:
         row[0] = 0.0
-    return np.outer(column, row) / max(1.0, np.abs(np.outer(column, row)).sum()) * 1.7
+    # Scaled so that the weights' sum is not a round number: on a 1-pixel-wide image, 'mirror'
+    # makes every output x * sum(weights), which for 1.7 would put half the pixels on ties.
+    return np.outer(column, row) / max(1.0, np.abs(np.outer(column, row)).sum()) * 1.6180339887
 
 
 def box_kernel(shape, rng):
@@ -34,7 +38,8 @@ def box_kernel(shape, rng):
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("method", ["separable", "box"])
 def test_method_matches_reference(simd_level, method, dtype, mode, kernel_shape, image_shape):
-    rng = np.random.default_rng(abs(hash((method, dtype, mode, kernel_shape, image_shape))) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(repr((method, dtype, mode, kernel_shape, image_shape))
+                                           .encode()))  # the same cases in every run
     image = random_image(image_shape, dtype, rng)
     kernel = (separable_kernel if method == "separable" else box_kernel)(kernel_shape, rng)
     reference = reference_filter(image, kernel, mode, cval=-9.0)
