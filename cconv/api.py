@@ -84,8 +84,9 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
         How the kernel is applied. 'auto' (default) picks the fastest from the kernel's
         structure, as :func:`choose_method` reports. 'direct' applies every non-zero weight;
         'separable' needs a rank-1 kernel (an outer product of a column and a row) and makes
-        two 1-D passes; 'box' needs a constant kernel and uses window sums, whose cost does not
-        grow with the kernel's size. All follow the same accuracy and rounding rules.
+        two 1-D passes; 'box' needs a constant kernel and uses window sums, whose cost grows
+        only with the logarithm of the kernel's width. All follow the same accuracy and
+        rounding rules.
 
     Returns
     -------
@@ -203,8 +204,8 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
 def choose_method(kernel) -> str:
     """The method ``method='auto'`` uses for `kernel`: 'direct', 'separable' or 'box'.
 
-    - 'box': every weight is equal (a mean or sum filter). Window sums cost the same for any
-      kernel size: a few operations per sample.
+    - 'box': every weight is equal (a mean or sum filter) and kh + kw >= 16. Window sums cost
+      a few operations per sample whatever the size; smaller boxes go the separable way.
     - 'separable': the kernel is an outer product of a column and a row (Gaussian, Sobel, a
       box of different weights per axis ...), to a few units in the last place, with the same
       zeros, and kh + kw multiply-adds beat the direct path's count.
@@ -237,10 +238,11 @@ def _cached_plan(shape, data, method, accumulator):
     return _make_plan(np.frombuffer(data, np.float64).reshape(shape), method, accumulator)
 
 
-# Below this many direct multiply-adds, the separable path's second pass costs more than it
-# saves, and window sums more than taps (measured with benchmarks/bench.py; see README).
+# Crossovers measured on 1080p RGB uint8 at one thread (see README): the separable path pays
+# off once it saves 3 multiply-adds per sample; window sums beat two 1-D passes of taps once
+# the box's height plus width reaches 16.
 _SEPARABLE_MIN_SAVING = 3
-_BOX_MIN_TAPS = 16
+_BOX_MIN_HEIGHT_PLUS_WIDTH = 16
 
 _NO_FACTOR = np.empty(0)
 
@@ -252,7 +254,7 @@ def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype):
     constant = bool((weights == weights[0, 0]).all()) and weights[0, 0] != 0
     if method == "auto":
         direct_taps = np.count_nonzero(weights)
-        if constant and kernel_height + kernel_width >= _BOX_MIN_TAPS:
+        if constant and kernel_height + kernel_width >= _BOX_MIN_HEIGHT_PLUS_WIDTH:
             method = "box"
         elif factors is not None and (
             np.count_nonzero(factors[0]) + np.count_nonzero(factors[1]) + _SEPARABLE_MIN_SAVING
