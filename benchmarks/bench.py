@@ -189,7 +189,7 @@ def main():
     rows = []  # (label, cconv seconds, {peer: seconds}) for the chart
     for image_name, image in images(args.quick):
         for kernel_name, kernel, separable, is_box in kernels():
-            path = cconv.choose_method(kernel)
+            path = cconv.choose_method(kernel, image.dtype)
             problem = verify(image, kernel, cconv.correlate(image, kernel))
             if problem:
                 print(f"| {image_name} | {kernel_name} | {path} | - | "

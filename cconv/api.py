@@ -84,9 +84,10 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
         How the kernel is applied. 'auto' (default) picks the fastest from the kernel's
         structure, as :func:`choose_method` reports. 'direct' applies every non-zero weight;
         'separable' needs a rank-1 kernel (an outer product of a column and a row) and makes
-        two 1-D passes; 'box' needs a constant kernel and uses window sums, whose cost grows
-        only with the logarithm of the kernel's width. All follow the same accuracy and
-        rounding rules.
+        two 1-D passes; 'box' needs a constant kernel and uses running window sums, whose
+        cost does not grow with the size on integer images (exact integer sums) and only
+        with the logarithm of the kernel's width on float images. All follow the same
+        accuracy and rounding rules.
 
     Returns
     -------
@@ -162,14 +163,15 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
         anchor = (kernel_height // 2, kernel_width // 2)
 
     if image.size == 0:
-        _plan(weights, method, np.dtype(np.float64))  # the same errors as for any image
+        _plan(weights, method, np.dtype(np.float64), False)  # the same errors as for any image
         result = np.empty(image.shape, out_dtype)
         return _deliver(result, out)
 
     source = _engine_input(image)
     engine_out_dtype = out_dtype if out_dtype in _NATIVE else _engine_float(source.dtype)
     accumulator = _accumulator(source.dtype, engine_out_dtype)
-    path, engine_kernel, column, row = _plan(weights, method, accumulator)
+    path, engine_kernel, column, row = _plan(weights, method, accumulator,
+                                             source.dtype.kind in "iu")
 
     planes = source.reshape(_planes_shape(image.shape))
     channels = 1 if image.ndim == 2 else image.shape[-1]
@@ -201,11 +203,13 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
     return result if direct else _deliver(result, out)
 
 
-def choose_method(kernel) -> str:
-    """The method ``method='auto'`` uses for `kernel`: 'direct', 'separable' or 'box'.
+def choose_method(kernel, dtype=np.float64) -> str:
+    """The method ``method='auto'`` uses for `kernel` on an image of `dtype`: 'direct',
+    'separable' or 'box'.
 
-    - 'box': every weight is equal (a mean or sum filter) and kh + kw >= 16. Window sums cost
-      a few operations per sample whatever the size; smaller boxes go the separable way.
+    - 'box': every weight is equal (a mean or sum filter) and kh + kw >= 8 on integer images
+      (exact integer running sums: a constant cost per sample whatever the size), kh + kw >= 16
+      on float images (window sums in a few passes per row). Smaller boxes go the separable way.
     - 'separable': the kernel is an outer product of a column and a row (Gaussian, Sobel, a
       box of different weights per axis ...), to a few units in the last place, with the same
       zeros, and kh + kw multiply-adds beat the direct path's count.
@@ -216,45 +220,55 @@ def choose_method(kernel) -> str:
     >>> import cconv
     >>> cconv.choose_method(cconv.kernels.gaussian(2.0)), cconv.choose_method(cconv.kernels.box(9))
     ('separable', 'box')
+    >>> cconv.choose_method(cconv.kernels.box(5)), cconv.choose_method(cconv.kernels.box(5), "uint8")
+    ('separable', 'box')
     """
-    return _plan(as_kernel(kernel), "auto", np.dtype(np.float64))[0]
+    try:
+        integer_image = np.dtype(dtype).kind in "iu"
+    except TypeError as error:
+        raise TypeError(f"`dtype` must be a numpy dtype, got {dtype!r}") from error
+    return _plan(as_kernel(kernel), "auto", np.dtype(np.float64), integer_image)[0]
 
 
-def _plan(weights: np.ndarray, method: str, accumulator: np.dtype):
+def _plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_image: bool):
     """(path, kernel, column, row): the path's name and the engine's arrays, in the accumulator
     type; column and row are the factors (empty unless the path is separable). ValueError for
-    non-finite weights, or a forced method that does not fit the kernel.
+    non-finite weights, or a forced method that does not fit the kernel. `integer_image`: the
+    box path is then exact integer running sums, faster from smaller sizes.
 
     Small kernels' plans are cached (keyed by their bytes): repeated calls on small images
     then cost no kernel analysis.
     """
     if weights.size > 4096:
-        return _make_plan(weights, method, accumulator)
-    return _cached_plan(weights.shape, weights.tobytes(), method, accumulator)
+        return _make_plan(weights, method, accumulator, integer_image)
+    return _cached_plan(weights.shape, weights.tobytes(), method, accumulator, integer_image)
 
 
 @functools.lru_cache(maxsize=256)
-def _cached_plan(shape, data, method, accumulator):
-    return _make_plan(np.frombuffer(data, np.float64).reshape(shape), method, accumulator)
+def _cached_plan(shape, data, method, accumulator, integer_image):
+    return _make_plan(np.frombuffer(data, np.float64).reshape(shape), method, accumulator,
+                      integer_image)
 
 
 # Crossovers measured on 1080p RGB uint8 at one thread (see README): the separable path pays
-# off once it saves 3 multiply-adds per sample; window sums beat two 1-D passes of taps once
-# the box's height plus width reaches 16.
+# off once it saves 3 multiply-adds per sample; a box beats two 1-D passes of taps once its
+# height plus width reaches 8 on integer images (exact running sums, a constant cost) and 16 on
+# float images (window sums in O(log k) passes). The engine falls back to the float box for
+# integer images where sums could overflow int32 or cval is fractional; rare, and still right.
 _SEPARABLE_MIN_SAVING = 3
-_BOX_MIN_HEIGHT_PLUS_WIDTH = 16
+_BOX_MIN_HEIGHT_PLUS_WIDTH = {True: 8, False: 16}  # by integer_image
 
 _NO_FACTOR = np.empty(0)
 
 
-def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype):
+def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_image: bool):
     _check_finite(weights)
     kernel_height, kernel_width = weights.shape
     factors = _rank_one_factors(weights)
     constant = bool((weights == weights[0, 0]).all()) and weights[0, 0] != 0
     if method == "auto":
         direct_taps = np.count_nonzero(weights)
-        if constant and kernel_height + kernel_width >= _BOX_MIN_HEIGHT_PLUS_WIDTH:
+        if constant and kernel_height + kernel_width >= _BOX_MIN_HEIGHT_PLUS_WIDTH[integer_image]:
             method = "box"
         elif factors is not None and (
             np.count_nonzero(factors[0]) + np.count_nonzero(factors[1]) + _SEPARABLE_MIN_SAVING

@@ -18,11 +18,16 @@ How a call runs:
 
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
-from libc.stdint cimport int16_t, uint8_t, uint16_t
+from libc.math cimport INFINITY, fabs, floor
+from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t
 from libc.string cimport memcpy, memset
 
 cdef extern from "store_u8.h" nogil:
     Py_ssize_t cconv_store_u8(const float *acc, uint8_t *dst, Py_ssize_t n)
+
+cdef extern from "window_sums.h" nogil:
+    void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, Py_ssize_t n, Py_ssize_t k,
+                               Py_ssize_t stride)
 
 cdef extern from "cpu_features.h" nogil:
     int CCONV_OPENMP
@@ -429,6 +434,94 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
             start += CHUNK
 
 
+cdef inline const in_t *source_row(const in_t *src, Py_ssize_t v, Py_ssize_t height,
+                                   Py_ssize_t row_len, int mode) noexcept nogil:
+    """Virtual row v of the plane as a pointer into it; NULL for a row made of cval only."""
+    cdef Py_ssize_t r = source_index(v, height, mode)
+    return src + r * row_len if r >= 0 else NULL
+
+
+cdef inline void add_row(uint32_t *sums, const in_t *row, uint32_t cval,
+                         Py_ssize_t n) noexcept nogil:
+    """sums[i] += row[i] in wrapping uint32 arithmetic; a NULL row stands for cval."""
+    cdef Py_ssize_t i
+    if row == NULL:
+        for i in range(n):
+            sums[i] += cval
+    else:
+        for i in range(n):
+            sums[i] += <uint32_t> row[i]
+
+
+cdef inline void update_column_sums(uint32_t *sums, const in_t *entering, const in_t *leaving,
+                                    uint32_t cval, Py_ssize_t n) noexcept nogil:
+    """sums[i] += entering[i] - leaving[i] in wrapping uint32 arithmetic, in one pass; a NULL
+    row stands for cval."""
+    cdef Py_ssize_t i
+    if entering != NULL and leaving != NULL:
+        for i in range(n):
+            sums[i] += <uint32_t> entering[i] - <uint32_t> leaving[i]
+    elif entering != NULL:
+        for i in range(n):
+            sums[i] += <uint32_t> entering[i] - cval
+    elif leaving != NULL:
+        for i in range(n):
+            sums[i] += cval - <uint32_t> leaving[i]
+
+
+cdef inline void border_column_sums(uint32_t *dst, const uint32_t *interior, Py_ssize_t column,
+                                    Py_ssize_t channels, uint32_t border_sum) noexcept nogil:
+    """One border pixel of the column sums: those of interior pixel `column`, or of a column
+    of cval where column is -1."""
+    cdef Py_ssize_t c
+    for c in range(channels):
+        dst[c] = border_sum if column < 0 else interior[column * channels + c]
+
+
+cdef void integer_box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
+                            Py_ssize_t channels, Py_ssize_t kernel_height,
+                            Py_ssize_t kernel_width, Py_ssize_t anchor_y, Py_ssize_t anchor_x,
+                            int mode, uint32_t cval, const Py_ssize_t *column_source,
+                            acc_t weight, Py_ssize_t y_start, Py_ssize_t y_stop,
+                            uint32_t *column_sums, uint32_t *window, acc_t *acc) noexcept nogil:
+    """The box path for integer images whose window sums fit in int32 (the caller checks):
+    sums are exact, so both directions are running sums, O(1) per sample for any box size.
+
+    Down the columns: the sum of the kernel_height rows of the window, read straight from the
+    image, updated by one row entering and one leaving per output row. Along the row: the
+    window sums of those column sums (window_sums.h). Exact integers make the result the same
+    for any thread count or instruction set, and the same as adding the window up.
+    """
+    cdef Py_ssize_t row_len = width * channels
+    cdef Py_ssize_t y, v, p, i, start, n
+    cdef uint32_t *interior = column_sums + anchor_x * channels
+    cdef uint32_t border_sum = cval * <uint32_t> kernel_height  # a column of cval
+    memset(interior, 0, row_len * sizeof(uint32_t))
+    for v in range(y_start - anchor_y, y_start - anchor_y + kernel_height):
+        add_row(interior, source_row(src, v, height, row_len, mode), cval, row_len)
+    for y in range(y_start, y_stop):
+        if y > y_start:
+            v = y - anchor_y + kernel_height - 1
+            update_column_sums(interior, source_row(src, v, height, row_len, mode),
+                               source_row(src, v - kernel_height, height, row_len, mode),
+                               cval, row_len)
+        # The border columns repeat interior columns (or are cval), as the row extension does.
+        for p in range(anchor_x):
+            border_column_sums(column_sums + p * channels, interior, column_source[p],
+                               channels, border_sum)
+        for p in range(anchor_x + width, width + kernel_width - 1):
+            border_column_sums(column_sums + p * channels, interior, column_source[p],
+                               channels, border_sum)
+        cconv_window_sums_u32(column_sums, window, row_len, kernel_width, channels)
+        start = 0
+        while start < row_len:
+            n = min(CHUNK, row_len - start)
+            for i in range(n):
+                acc[i] = weight * <acc_t> <int32_t> window[start + i]
+            store_row(acc, dst + y * row_len + start, n)
+            start += CHUNK
+
+
 # Paths through the engine; the Python layer chooses one (cconv.api) and passes its code.
 PATHS = {"direct": 0, "separable": 1, "box": 2}
 cdef enum:
@@ -458,6 +551,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     # Per thread: the ring (one spare row for the box path), one extended row, a running
     # column sum, one chunk; and row flags.
     cdef Py_ssize_t scratch_len = (kernel_height + 1) * ring_len + ext_len + row_len + CHUNK
+    cdef Py_ssize_t sums_len = ext_len + row_len  # the integer box: column and window sums
     cdef Py_ssize_t max_taps = kernel_height * kernel_width + kernel_height + kernel_width
     cdef Py_ssize_t p, ky, kx, taps = 0, row_taps = 0, column_taps = 0
     cdef Py_ssize_t unit, plane, y_start, y_stop, blocks_per_plane, rows_per_block, units
@@ -465,6 +559,16 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     # Integer images are finite; so are their rows unless cval is not
     cdef bint check_finite = (in_t is float or in_t is double
                               or mode == CONSTANT and not (cval - cval == 0))
+    # Box sums of an integer image are integers: while they fit in int32 (with cval an integer,
+    # or unused), the box takes exact integer running sums instead (integer_box_block).
+    cdef double largest = (255 if in_t is uint8_t else 65535 if in_t is uint16_t
+                           else 32768 if in_t is int16_t else INFINITY)
+    if mode == CONSTANT:
+        largest = max(largest, fabs(cval)) if cval == floor(cval) else INFINITY
+    cdef bint integer_sums = (path == BOX
+                              and kernel_height * kernel_width * largest < 2147483648.0)
+    cdef uint32_t *sums_scratch = NULL
+    cdef uint32_t *column_sums
     cdef Py_ssize_t *column_source = NULL
     cdef Py_ssize_t *tap_row = NULL
     cdef Py_ssize_t *tap_offset = NULL
@@ -489,12 +593,16 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     tap_row = <Py_ssize_t *> malloc(max_taps * sizeof(Py_ssize_t))
     tap_offset = <Py_ssize_t *> malloc(max_taps * sizeof(Py_ssize_t))
     weights = <acc_t *> malloc(max_taps * sizeof(acc_t))
+    if integer_sums:  # only the chunk of the float scratch is used
+        scratch_len = CHUNK
+        sums_scratch = <uint32_t *> malloc(threads * sums_len * sizeof(uint32_t))
     scratch = <acc_t *> malloc(threads * scratch_len * sizeof(acc_t))
     sources = <const acc_t **> malloc(threads * max_taps * sizeof(acc_t *))
     row_finite = <bint *> malloc(threads * (kernel_height + 1) * sizeof(bint))
     try:
         if (column_source == NULL or tap_row == NULL or tap_offset == NULL or weights == NULL
-                or scratch == NULL or sources == NULL or row_finite == NULL):
+                or scratch == NULL or sources == NULL or row_finite == NULL
+                or integer_sums and sums_scratch == NULL):
             raise MemoryError("cconv: not enough memory for the row buffers")
         for p in range(width + kernel_width - 1):
             column_source[p] = source_index(p - anchor_x, width, mode)
@@ -530,7 +638,14 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                 ext = ring + (kernel_height + 1) * ring_len
                 column_sum = ext + ext_len
                 acc = column_sum + row_len
-                if path == DIRECT:
+                if integer_sums:
+                    column_sums = sums_scratch + threadid() * sums_len
+                    integer_box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
+                                      channels, kernel_height, kernel_width, anchor_y, anchor_x,
+                                      mode, <uint32_t> <int32_t> cval, column_source,
+                                      kernel[0, 0], y_start, y_stop, column_sums,
+                                      column_sums + ext_len, mine)
+                elif path == DIRECT:
                     direct_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
                                  channels, kernel_height, kernel_width, anchor_y, anchor_x, mode,
                                  cval_acc, column_source, weights, tap_row, tap_offset, taps,
@@ -546,7 +661,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                     box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width, channels,
                               kernel_height, kernel_width, anchor_y, anchor_x, mode, cval_acc,
                               column_source, kernel[0, 0], check_finite, y_start, y_stop,
-                              ring, ext, column_sum, acc, row_finite + threadid() * (kernel_height + 1))
+                              ring, ext, column_sum, acc,
+                              row_finite + threadid() * (kernel_height + 1))
     finally:
         free(column_source)
         free(tap_row)
@@ -555,3 +671,4 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         free(scratch)
         free(sources)
         free(row_finite)
+        free(sums_scratch)

@@ -84,6 +84,10 @@ def test_auto_choice_follows_the_kernels_structure():
     assert cconv.choose_method(k.box(31)) == "box"
     assert cconv.choose_method(np.ones((2, 15))) == "box"
     assert cconv.choose_method(np.ones((2, 9))) == "separable"  # small boxes: two short passes
+    assert cconv.choose_method(np.ones((2, 9)), np.uint8) == "box"  # exact integer sums
+    assert cconv.choose_method(np.ones((4, 4)), "int16") == "box"
+    assert cconv.choose_method(np.ones((4, 4)), np.float32) == "separable"
+    assert cconv.choose_method(np.ones((3, 3)), np.uint8) == "separable"
     assert cconv.choose_method(np.outer([1, 4, 6, 4, 1], [1, 2, 0, -2, -1])) == "separable"
     assert cconv.choose_method(k.sobel_x()) == "direct"  # 6 non-zero taps: splitting saves 1
     assert cconv.choose_method(k.sharpen()) == "direct"  # rank 2
@@ -125,3 +129,36 @@ def test_box_method_needs_equal_weights():
         cconv.correlate(np.zeros((4, 4)), [[1.0, 2.0]], method="box")
     with pytest.raises(ValueError, match="`method` 'box' needs"):
         cconv.correlate(np.zeros((4, 4)), np.zeros((3, 3)), method="box")
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5, 16, 17])  # 17: past one 16-lane block
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16], ids=lambda d: np.dtype(d).name)
+def test_integer_box_running_sums(simd_level, dtype, channels):
+    # Integer images take exact integer running sums on the box path, 16 lanes at a time in
+    # the AVX-512 module: rows of many blocks, channel counts around the lane count, and the
+    # constant mode with an integer cval (still exact) and a fractional one (the float path).
+    rng = np.random.default_rng(zlib.crc32(repr((dtype, channels)).encode()))
+    image = random_image((2, 13, 37, channels), dtype, rng)
+    for kernel_shape in [(31, 31), (1, 16), (9, 2)]:
+        kernel = box_kernel(kernel_shape, rng)
+        for mode, cval in [("nearest", 0.0), ("wrap", 0.0), ("constant", -9.0),
+                           ("constant", 2.5)]:
+            reference = reference_filter(image, kernel, mode, cval=cval)
+            for threads in (1, 3):
+                result = cconv.correlate(image, kernel, mode=mode, cval=cval, threads=threads)
+                assert_matches_reference(result, reference, kernel, image)
+
+
+@pytest.mark.parametrize("width", [32768, 32769])  # the last box whose uint16 sums fit in int32
+def test_integer_box_sums_at_the_int32_limit(width):
+    image = np.full((2, 3), 65535, np.uint16)
+    kernel = np.full((1, width), 1.0 / 32768)  # exact: every output is 65535 * width / 32768
+    expected = np.full((2, 3), min(65535, round(65535 * width / 32768)), np.uint16)
+    np.testing.assert_array_equal(cconv.correlate(image, kernel, method="box"), expected)
+    np.testing.assert_array_equal(cconv.correlate(image.astype(np.float64), kernel)
+                                  .round().clip(0, 65535), expected)
+
+
+def test_choose_method_names_a_bad_dtype():
+    with pytest.raises(TypeError, match="`dtype`"):
+        cconv.choose_method(np.ones((3, 3)), "not a dtype")
