@@ -10,7 +10,8 @@ How a call runs:
 - Each source row is converted once to the accumulator type and copied into a scratch row that
   is already extended left and right by the border mode (a precomputed column table), so the
   multiply-add loop has no border branch. A ring of kernel-height such rows slides down the
-  image: every output row loads one new source row.
+  image: every output row loads one new source row. (The box path on integer images reads the
+  image directly instead: its sums are exact integers, see integer_box_block.)
 - Threads take contiguous blocks of output rows (OpenMP, static schedule), each with its own
   scratch; every output value is computed the same way whatever the thread count, so results
   are bit-identical for any number of threads. The GIL is released for the whole computation.
@@ -315,28 +316,33 @@ cdef inline void accumulate_and_store(const acc_t **sources, const acc_t *weight
         start += CHUNK
 
 
+cdef inline Py_ssize_t padded(Py_ssize_t n) noexcept nogil:
+    """n rounded up to a multiple of 16 samples: a whole number of 64-byte cache lines."""
+    return (n + 15) // 16 * 16
+
+
 cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
                        Py_ssize_t channels, Py_ssize_t kernel_height, Py_ssize_t kernel_width,
                        Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, acc_t cval,
                        const Py_ssize_t *column_source, const acc_t *weights,
                        const Py_ssize_t *tap_row, const Py_ssize_t *tap_offset,
                        Py_ssize_t taps, Py_ssize_t y_start, Py_ssize_t y_stop,
-                       acc_t *ring, acc_t *acc, const acc_t **sources) noexcept nogil:
+                       acc_t *ring, Py_ssize_t ring_stride, acc_t *acc,
+                       const acc_t **sources) noexcept nogil:
     """The direct path, output rows [y_start, y_stop) of one plane. `ring` holds kernel_height
-    extended rows: virtual row v lives in slot v mod kernel_height, so moving down one output
-    row loads exactly one new row. Tap t reads ring row tap_row[t] (kernel row) at offset
-    tap_offset[t] (kernel column times channels)."""
+    extended rows, ring_stride apart: virtual row v lives in slot v mod kernel_height, so moving
+    down one output row loads exactly one new row. Tap t reads ring row tap_row[t] (kernel row)
+    at offset tap_offset[t] (kernel column times channels)."""
     cdef Py_ssize_t row_len = width * channels
-    cdef Py_ssize_t ext_len = (width + kernel_width - 1) * channels
     cdef Py_ssize_t y, v, t
     for v in range(y_start - anchor_y, y_stop - anchor_y + kernel_height - 1):
-        load_row(src, ring + ring_slot(v, kernel_height) * ext_len, v, height, width, channels,
+        load_row(src, ring + ring_slot(v, kernel_height) * ring_stride, v, height, width, channels,
                  kernel_width, anchor_x, mode, cval, column_source)
         y = v + anchor_y - kernel_height + 1  # the output row whose last kernel row is v
         if y < y_start:
             continue
         for t in range(taps):
-            sources[t] = (ring + ring_slot(y - anchor_y + tap_row[t], kernel_height) * ext_len
+            sources[t] = (ring + ring_slot(y - anchor_y + tap_row[t], kernel_height) * ring_stride
                           + tap_offset[t])
         accumulate_and_store(sources, weights, taps, acc, dst + y * row_len, row_len)
 
@@ -348,8 +354,9 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                           const acc_t *row_weights, const Py_ssize_t *row_offset,
                           Py_ssize_t row_taps, const acc_t *column_weights,
                           const Py_ssize_t *column_row, Py_ssize_t column_taps,
-                          Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *ring, acc_t *ext,
-                          acc_t *acc, const acc_t **sources) noexcept nogil:
+                          Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *ring,
+                          Py_ssize_t ring_stride, acc_t *ext, acc_t *acc,
+                          const acc_t **sources) noexcept nogil:
     """The separable path (kernel = column x row): each new source row is extended and filtered
     along the row once, into a ring of kernel_height row-filtered rows; each output row is then
     the column filter down the ring. kh + kw multiply-adds per sample instead of kh * kw."""
@@ -359,7 +366,7 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
     for v in range(y_start - anchor_y, y_stop - anchor_y + kernel_height - 1):
         load_row(src, ext, v, height, width, channels, kernel_width, anchor_x, mode, cval,
                  column_source)
-        filtered = ring + ring_slot(v, kernel_height) * row_len
+        filtered = ring + ring_slot(v, kernel_height) * ring_stride
         for t in range(row_taps):
             sources[t] = ext + row_offset[t]
         accumulate_and_store(sources, row_weights, row_taps, acc, filtered, row_len)
@@ -367,7 +374,8 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
         if y < y_start:
             continue
         for t in range(column_taps):
-            sources[t] = ring + ring_slot(y - anchor_y + column_row[t], kernel_height) * row_len
+            sources[t] = (ring + ring_slot(y - anchor_y + column_row[t], kernel_height)
+                          * ring_stride)
         accumulate_and_store(sources, column_weights, column_taps, acc, dst + y * row_len,
                              row_len)
 
@@ -376,8 +384,8 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
                     Py_ssize_t channels, Py_ssize_t kernel_height, Py_ssize_t kernel_width,
                     Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, acc_t cval,
                     const Py_ssize_t *column_source, acc_t weight, bint check_finite,
-                    Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *ring, acc_t *ext,
-                    acc_t *column_sum, acc_t *acc, bint *row_finite) noexcept nogil:
+                    Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *ring, Py_ssize_t ring_stride,
+                    acc_t *ext, acc_t *column_sum, acc_t *acc, bint *row_finite) noexcept nogil:
     """The box path (every weight equal): window sums along each new row (window_sum), and a
     running sum down the columns: add the row entering the window, subtract the row leaving.
     The ring keeps kernel_height + 1 rows so that the row leaving is still there.
@@ -397,8 +405,8 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
     cdef acc_t *column
     cdef bint recompute
     for v in range(first - anchor_y, y_stop - anchor_y + kernel_height - 1):
-        entering = ring + ring_slot(v, ring_rows) * row_len
-        leaving = ring + ring_slot(v - kernel_height, ring_rows) * row_len
+        entering = ring + ring_slot(v, ring_rows) * ring_stride
+        leaving = ring + ring_slot(v - kernel_height, ring_rows) * ring_stride
         load_row(src, ext, v, height, width, channels, kernel_width, anchor_x, mode, cval,
                  column_source)
         window_sum(ext, entering, row_len, kernel_width, channels)
@@ -409,10 +417,10 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
         recompute = (y == first or y % kernel_height == 0
                      or not row_finite[ring_slot(v - kernel_height, ring_rows)])
         if recompute:  # the window's rows in order from the top
-            memcpy(column_sum, ring + ring_slot(y - anchor_y, ring_rows) * row_len,
+            memcpy(column_sum, ring + ring_slot(y - anchor_y, ring_rows) * ring_stride,
                    row_len * sizeof(acc_t))
             for j in range(1, kernel_height):
-                column = ring + ring_slot(y - anchor_y + j, ring_rows) * row_len
+                column = ring + ring_slot(y - anchor_y + j, ring_rows) * ring_stride
                 for i in range(row_len):
                     column_sum[i] += column[i]
         if y < y_start:
@@ -547,10 +555,12 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef Py_ssize_t kernel_height = kernel.shape[0], kernel_width = kernel.shape[1]
     cdef Py_ssize_t row_len = width * channels
     cdef Py_ssize_t ext_len = (width + kernel_width - 1) * channels
-    cdef Py_ssize_t ring_len = row_len if path != DIRECT else ext_len
+    # Scratch rows start on cache lines (64 bytes), so loads down the ring never split lines
+    cdef Py_ssize_t ring_len = padded(row_len if path != DIRECT else ext_len)
     # Per thread: the ring (one spare row for the box path), one extended row, a running
     # column sum, one chunk; and row flags.
-    cdef Py_ssize_t scratch_len = (kernel_height + 1) * ring_len + ext_len + row_len + CHUNK
+    cdef Py_ssize_t scratch_len = ((kernel_height + 1) * ring_len + padded(ext_len)
+                                   + padded(row_len) + CHUNK)
     cdef Py_ssize_t sums_len = ext_len + row_len  # the integer box: column and window sums
     cdef Py_ssize_t max_taps = kernel_height * kernel_width + kernel_height + kernel_width
     cdef Py_ssize_t p, ky, kx, taps = 0, row_taps = 0, column_taps = 0
@@ -574,6 +584,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef Py_ssize_t *tap_offset = NULL
     cdef acc_t *weights = NULL
     cdef acc_t *scratch = NULL
+    cdef void *scratch_memory = NULL
     cdef const acc_t **sources = NULL
     cdef bint *row_finite = NULL
     cdef acc_t *mine
@@ -596,7 +607,9 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     if integer_sums:  # only the chunk of the float scratch is used
         scratch_len = CHUNK
         sums_scratch = <uint32_t *> malloc(threads * sums_len * sizeof(uint32_t))
-    scratch = <acc_t *> malloc(threads * scratch_len * sizeof(acc_t))
+    scratch_memory = malloc(threads * scratch_len * sizeof(acc_t) + 64)
+    if scratch_memory != NULL:  # up to the next cache line
+        scratch = <acc_t *> ((<size_t> scratch_memory + 63) & ~(<size_t> 63))
     sources = <const acc_t **> malloc(threads * max_taps * sizeof(acc_t *))
     row_finite = <bint *> malloc(threads * (kernel_height + 1) * sizeof(bint))
     try:
@@ -636,8 +649,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                 mine = scratch + threadid() * scratch_len
                 ring = mine
                 ext = ring + (kernel_height + 1) * ring_len
-                column_sum = ext + ext_len
-                acc = column_sum + row_len
+                column_sum = ext + padded(ext_len)
+                acc = column_sum + padded(row_len)
                 if integer_sums:
                     column_sums = sums_scratch + threadid() * sums_len
                     integer_box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
@@ -649,26 +662,27 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                     direct_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
                                  channels, kernel_height, kernel_width, anchor_y, anchor_x, mode,
                                  cval_acc, column_source, weights, tap_row, tap_offset, taps,
-                                 y_start, y_stop, ring, acc, sources + threadid() * max_taps)
+                                 y_start, y_stop, ring, ring_len, acc,
+                                 sources + threadid() * max_taps)
                 elif path == SEPARABLE:
                     separable_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
                                     channels, kernel_height, kernel_width, anchor_y, anchor_x,
                                     mode, cval_acc, column_source, weights, tap_offset,
                                     row_taps, weights + row_taps, tap_row + row_taps,
-                                    column_taps, y_start, y_stop, ring, ext, acc,
+                                    column_taps, y_start, y_stop, ring, ring_len, ext, acc,
                                     sources + threadid() * max_taps)
                 else:
                     box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width, channels,
                               kernel_height, kernel_width, anchor_y, anchor_x, mode, cval_acc,
                               column_source, kernel[0, 0], check_finite, y_start, y_stop,
-                              ring, ext, column_sum, acc,
+                              ring, ring_len, ext, column_sum, acc,
                               row_finite + threadid() * (kernel_height + 1))
     finally:
         free(column_source)
         free(tap_row)
         free(tap_offset)
         free(weights)
-        free(scratch)
+        free(scratch_memory)
         free(sources)
         free(row_finite)
         free(sums_scratch)
