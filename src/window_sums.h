@@ -13,7 +13,7 @@
  * lanes at a time instead: the differences (entering - leaving) of a block of 16 outputs are
  * turned into running sums inside the register (log2 steps of shift-and-add by the stride),
  * then the last output of each channel before the block is added. The baseline and AVX2
- * modules run the scalar chain; all give the same integers.
+ * modules run the scalar chain, one channel at a time; all give the same integers.
  */
 #ifndef CCONV_WINDOW_SUMS_H
 #define CCONV_WINDOW_SUMS_H
@@ -73,8 +73,15 @@ static inline void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, ptrdi
         return;
     }
 #endif
-    for (i = stride; i < n; i++)
-        out[i] = out[i - stride] + x[i + span] - x[i - stride];
+    /* One channel at a time: its running sum stays in a register (a chain through memory
+     * would wait on store-to-load forwarding at every step). */
+    for (ptrdiff_t c = 0; c < stride && c < n; c++) {
+        uint32_t s = out[c];
+        for (i = c + stride; i < n; i += stride) {
+            s += x[i + span] - x[i - stride];
+            out[i] = s;
+        }
+    }
 }
 
 #endif /* CCONV_WINDOW_SUMS_H */
