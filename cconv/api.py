@@ -224,9 +224,10 @@ def choose_method(kernel, dtype=np.float64) -> str:
     ('separable', 'box')
     """
     try:
-        integer_image = np.dtype(dtype).kind in "iu"
+        dtype = np.dtype(dtype)
     except TypeError as error:
         raise TypeError(f"`dtype` must be a numpy dtype, got {dtype!r}") from error
+    integer_image = _engine_dtype(dtype).kind in "iu"  # int32 and wider are read as floats
     return _plan(as_kernel(kernel), "auto", np.dtype(np.float64), integer_image)[0]
 
 
@@ -401,12 +402,15 @@ def _is_real(dtype: np.dtype) -> bool:
     return dtype.kind in "uif" and dtype.itemsize <= 8
 
 
+def _engine_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype the engine reads an image of `dtype` as."""
+    dtype = dtype.newbyteorder("=")
+    return dtype if dtype in _NATIVE else _WIDER.get(dtype, np.dtype(np.float64))
+
+
 def _engine_input(image: np.ndarray) -> np.ndarray:
     """A C-contiguous, native-byte-order array of a dtype the engine reads (often no copy)."""
-    dtype = image.dtype.newbyteorder("=")
-    if dtype not in _NATIVE:
-        dtype = _WIDER.get(dtype, np.dtype(np.float64))
-    return np.ascontiguousarray(image, dtype=dtype)
+    return np.ascontiguousarray(image, dtype=_engine_dtype(image.dtype))
 
 
 def _engine_float(dtype: np.dtype) -> np.dtype:

@@ -88,6 +88,8 @@ def test_auto_choice_follows_the_kernels_structure():
     assert cconv.choose_method(np.ones((4, 4)), "int16") == "box"
     assert cconv.choose_method(np.ones((4, 4)), np.float32) == "separable"
     assert cconv.choose_method(np.ones((3, 3)), np.uint8) == "separable"
+    assert cconv.choose_method(np.ones((4, 4)), np.int32) == "separable"  # read as float64
+    assert cconv.choose_method(np.ones((4, 4)), np.int8) == "box"  # read as int16
     assert cconv.choose_method(np.outer([1, 4, 6, 4, 1], [1, 2, 0, -2, -1])) == "separable"
     assert cconv.choose_method(k.sobel_x()) == "direct"  # 6 non-zero taps: splitting saves 1
     assert cconv.choose_method(k.sharpen()) == "direct"  # rank 2
