@@ -218,6 +218,66 @@ cdef inline void tap_pass(acc_t *acc, const acc_t **sources, const acc_t *weight
             acc[i] = s if first else acc[i] + s
 
 
+cdef inline void two_row_pass(acc_t *upper, acc_t *lower, const acc_t **rows,
+                              const acc_t *weights, Py_ssize_t taps, Py_ssize_t start,
+                              Py_ssize_t n, bint first) noexcept nogil:
+    """One pass of 1 to 6 taps down a column filter, for two output rows at once:
+    upper[i] (+)= sum_t weights[t] * rows[t][start + i], and lower the same one row further
+    down (rows[t + 1]). Each of the taps + 1 rows is loaded once for up to two multiply-adds:
+    down the ring the loads, not the arithmetic, are what limit the speed."""
+    cdef Py_ssize_t i
+    cdef acc_t a, b, r0, r1, r2, r3, r4, r5, r6
+    cdef const acc_t *p0 = rows[0] + start
+    cdef const acc_t *p1 = rows[1] + start
+    cdef const acc_t *p2 = rows[min(2, taps)] + start
+    cdef const acc_t *p3 = rows[min(3, taps)] + start
+    cdef const acc_t *p4 = rows[min(4, taps)] + start
+    cdef const acc_t *p5 = rows[min(5, taps)] + start
+    cdef const acc_t *p6 = rows[min(6, taps)] + start
+    cdef acc_t w0 = weights[0], w1 = weights[min(1, taps - 1)]
+    cdef acc_t w2 = weights[min(2, taps - 1)], w3 = weights[min(3, taps - 1)]
+    cdef acc_t w4 = weights[min(4, taps - 1)], w5 = weights[min(5, taps - 1)]
+    if taps == 1:
+        for i in range(n):
+            r0, r1 = p0[i], p1[i]
+            a, b = w0 * r0, w0 * r1
+            upper[i] = a if first else upper[i] + a
+            lower[i] = b if first else lower[i] + b
+    elif taps == 2:
+        for i in range(n):
+            r0, r1, r2 = p0[i], p1[i], p2[i]
+            a, b = w0 * r0 + w1 * r1, w0 * r1 + w1 * r2
+            upper[i] = a if first else upper[i] + a
+            lower[i] = b if first else lower[i] + b
+    elif taps == 3:
+        for i in range(n):
+            r0, r1, r2, r3 = p0[i], p1[i], p2[i], p3[i]
+            a, b = w0 * r0 + w1 * r1 + w2 * r2, w0 * r1 + w1 * r2 + w2 * r3
+            upper[i] = a if first else upper[i] + a
+            lower[i] = b if first else lower[i] + b
+    elif taps == 4:
+        for i in range(n):
+            r0, r1, r2, r3, r4 = p0[i], p1[i], p2[i], p3[i], p4[i]
+            a = w0 * r0 + w1 * r1 + w2 * r2 + w3 * r3
+            b = w0 * r1 + w1 * r2 + w2 * r3 + w3 * r4
+            upper[i] = a if first else upper[i] + a
+            lower[i] = b if first else lower[i] + b
+    elif taps == 5:
+        for i in range(n):
+            r0, r1, r2, r3, r4, r5 = p0[i], p1[i], p2[i], p3[i], p4[i], p5[i]
+            a = w0 * r0 + w1 * r1 + w2 * r2 + w3 * r3 + w4 * r4
+            b = w0 * r1 + w1 * r2 + w2 * r3 + w3 * r4 + w4 * r5
+            upper[i] = a if first else upper[i] + a
+            lower[i] = b if first else lower[i] + b
+    else:
+        for i in range(n):
+            r0, r1, r2, r3, r4, r5, r6 = p0[i], p1[i], p2[i], p3[i], p4[i], p5[i], p6[i]
+            a = w0 * r0 + w1 * r1 + w2 * r2 + w3 * r3 + w4 * r4 + w5 * r5
+            b = w0 * r1 + w1 * r2 + w2 * r3 + w3 * r4 + w4 * r5 + w5 * r6
+            upper[i] = a if first else upper[i] + a
+            lower[i] = b if first else lower[i] + b
+
+
 cdef inline void store_row(const acc_t *acc, out_t *dst, Py_ssize_t n) noexcept nogil:
     """Write one accumulated row: floats as they are; integers rounded half to even and
     saturated to the type's range (NaN becomes the lowest value, as in OpenCV), never
@@ -316,6 +376,32 @@ cdef inline void accumulate_and_store(const acc_t **sources, const acc_t *weight
         start += CHUNK
 
 
+cdef inline void accumulate_two_and_store(const acc_t **rows, const acc_t *weights,
+                                          Py_ssize_t taps, acc_t *acc, out_t *upper,
+                                          out_t *lower, Py_ssize_t n) noexcept nogil:
+    """Two output rows of a column filter whose taps are taps consecutive rows, rows[0] to
+    rows[taps - 1] for the upper and rows[1] to rows[taps] for the lower output row; a chunk
+    at a time as in accumulate_and_store, acc holding two chunks. lower NULL: only the upper
+    row is wanted (it is computed the same way, so results do not depend on the pairing)."""
+    cdef Py_ssize_t start = 0, t, m
+    cdef bint direct = (out_t is float and acc_t is float) or (out_t is double and acc_t is double)
+    cdef acc_t *a
+    cdef acc_t *b
+    while start < n:
+        m = min(CHUNK, n - start)
+        a = <acc_t *> upper + start if direct else acc
+        b = <acc_t *> lower + start if direct and lower != NULL else acc + CHUNK
+        t = 0
+        while t < taps:  # the sum runs over the taps in order, as accumulate_chunk's does
+            two_row_pass(a, b, rows + t, weights + t, min(6, taps - t), start, m, t == 0)
+            t += 6
+        if not direct:
+            store_row(acc, upper + start, m)
+            if lower != NULL:
+                store_row(acc + CHUNK, lower + start, m)
+        start += CHUNK
+
+
 cdef inline Py_ssize_t padded(Py_ssize_t n) noexcept nogil:
     """n rounded up to a multiple of 16 samples: a whole number of 64-byte cache lines."""
     return (n + 15) // 16 * 16
@@ -358,26 +444,43 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                           Py_ssize_t ring_stride, acc_t *ext, acc_t *acc,
                           const acc_t **sources) noexcept nogil:
     """The separable path (kernel = column x row): each new source row is extended and filtered
-    along the row once, into a ring of kernel_height row-filtered rows; each output row is then
-    the column filter down the ring. kh + kw multiply-adds per sample instead of kh * kw."""
+    along the row once, into a ring of kernel_height + 1 row-filtered rows; each output row is
+    then the column filter down the ring. kh + kw multiply-adds per sample instead of kh * kw.
+
+    When every column weight is non-zero (so the taps are consecutive rows), output rows go
+    two at a time (accumulate_two_and_store), every row of the block the same way; otherwise
+    one at a time, skipping the zero weights (0 * inf would be NaN)."""
     cdef Py_ssize_t row_len = width * channels
+    cdef Py_ssize_t ring_rows = kernel_height + 1
     cdef Py_ssize_t y, v, t
+    cdef Py_ssize_t step = 2 if column_taps == kernel_height and kernel_height > 1 else 1
+    cdef Py_ssize_t next_row = y_start - anchor_y  # the next virtual row to filter along
     cdef acc_t *filtered
-    for v in range(y_start - anchor_y, y_stop - anchor_y + kernel_height - 1):
-        load_row(src, ext, v, height, width, channels, kernel_width, anchor_x, mode, cval,
-                 column_source)
-        filtered = ring + ring_slot(v, kernel_height) * ring_stride
-        for t in range(row_taps):
-            sources[t] = ext + row_offset[t]
-        accumulate_and_store(sources, row_weights, row_taps, acc, filtered, row_len)
-        y = v + anchor_y - kernel_height + 1
-        if y < y_start:
-            continue
-        for t in range(column_taps):
-            sources[t] = (ring + ring_slot(y - anchor_y + column_row[t], kernel_height)
-                          * ring_stride)
-        accumulate_and_store(sources, column_weights, column_taps, acc, dst + y * row_len,
-                             row_len)
+    y = y_start
+    while y < y_stop:
+        # the rows this step reads: up to output row y + step - 1's last kernel row
+        while next_row < y + step - 1 - anchor_y + kernel_height:
+            load_row(src, ext, next_row, height, width, channels, kernel_width, anchor_x, mode,
+                     cval, column_source)
+            filtered = ring + ring_slot(next_row, ring_rows) * ring_stride
+            for t in range(row_taps):
+                sources[t] = ext + row_offset[t]
+            accumulate_and_store(sources, row_weights, row_taps, acc, filtered, row_len)
+            next_row += 1
+        if step == 2:
+            for t in range(kernel_height + 1):
+                sources[t] = ring + ring_slot(y - anchor_y + t, ring_rows) * ring_stride
+            accumulate_two_and_store(sources, column_weights, kernel_height, acc,
+                                     dst + y * row_len,
+                                     dst + (y + 1) * row_len if y + 1 < y_stop else NULL,
+                                     row_len)
+        else:
+            for t in range(column_taps):
+                sources[t] = (ring + ring_slot(y - anchor_y + column_row[t], ring_rows)
+                              * ring_stride)
+            accumulate_and_store(sources, column_weights, column_taps, acc, dst + y * row_len,
+                                 row_len)
+        y += step
 
 
 cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
@@ -558,9 +661,9 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     # Scratch rows start on cache lines (64 bytes), so loads down the ring never split lines
     cdef Py_ssize_t ring_len = padded(row_len if path != DIRECT else ext_len)
     # Per thread: the ring (one spare row for the box path), one extended row, a running
-    # column sum, one chunk; and row flags.
+    # column sum, two chunks; and row flags.
     cdef Py_ssize_t scratch_len = ((kernel_height + 1) * ring_len + padded(ext_len)
-                                   + padded(row_len) + CHUNK)
+                                   + padded(row_len) + 2 * CHUNK)
     cdef Py_ssize_t sums_len = ext_len + row_len  # the integer box: column and window sums
     cdef Py_ssize_t max_taps = kernel_height * kernel_width + kernel_height + kernel_width
     cdef Py_ssize_t p, ky, kx, taps = 0, row_taps = 0, column_taps = 0
