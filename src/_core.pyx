@@ -392,7 +392,7 @@ cdef inline void accumulate_two_and_store(const acc_t **rows, const acc_t *weigh
         a = <acc_t *> upper + start if direct else acc
         b = <acc_t *> lower + start if direct and lower != NULL else acc + CHUNK
         t = 0
-        while t < taps:  # the sum runs over the taps in order, as accumulate_chunk's does
+        while t < taps:  # 6 taps per pass, for the upper and the lower row alike
             two_row_pass(a, b, rows + t, weights + t, min(6, taps - t), start, m, t == 0)
             t += 6
         if not direct:
@@ -452,7 +452,7 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
     one at a time, skipping the zero weights (0 * inf would be NaN)."""
     cdef Py_ssize_t row_len = width * channels
     cdef Py_ssize_t ring_rows = kernel_height + 1
-    cdef Py_ssize_t y, v, t
+    cdef Py_ssize_t y, t
     cdef Py_ssize_t step = 2 if column_taps == kernel_height and kernel_height > 1 else 1
     cdef Py_ssize_t next_row = y_start - anchor_y  # the next virtual row to filter along
     cdef acc_t *filtered
@@ -660,8 +660,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef Py_ssize_t ext_len = (width + kernel_width - 1) * channels
     # Scratch rows start on cache lines (64 bytes), so loads down the ring never split lines
     cdef Py_ssize_t ring_len = padded(row_len if path != DIRECT else ext_len)
-    # Per thread: the ring (one spare row for the box path), one extended row, a running
-    # column sum, two chunks; and row flags.
+    # Per thread: the ring (one spare row: the box path's row leaving, the separable path's
+    # second output row), one extended row, a running column sum, two chunks; and row flags.
     cdef Py_ssize_t scratch_len = ((kernel_height + 1) * ring_len + padded(ext_len)
                                    + padded(row_len) + 2 * CHUNK)
     cdef Py_ssize_t sums_len = ext_len + row_len  # the integer box: column and window sums
