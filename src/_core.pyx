@@ -10,8 +10,9 @@ How a call runs:
 - Each source row is converted once to the accumulator type and copied into a scratch row that
   is already extended left and right by the border mode (a precomputed column table), so the
   multiply-add loop has no border branch. A ring of kernel-height such rows slides down the
-  image: every output row loads one new source row. (The box path on integer images reads the
-  image directly instead: its sums are exact integers, see integer_box_block.)
+  image: every output row loads one new source row. (The separable path reads the image rows
+  directly instead, column filter first, see separable_block; so does the box path on integer
+  images, whose sums are exact integers, see integer_box_block.)
 - Threads take contiguous blocks of output rows (OpenMP, static schedule), each with its own
   scratch; every output value is computed the same way whatever the thread count, so results
   are bit-identical for any number of threads. The GIL is released for the whole computation.
@@ -25,6 +26,19 @@ from libc.string cimport memcpy, memset
 
 cdef extern from "store_u8.h" nogil:
     Py_ssize_t cconv_store_u8(const float *acc, uint8_t *dst, Py_ssize_t n)
+
+cdef extern from "column_pass.h" nogil:
+    int CCONV_COLUMN_VECTOR
+    void cconv_column_u8(float *out, const uint8_t **rows, const float *weights,
+                         Py_ssize_t taps, Py_ssize_t start, Py_ssize_t n)
+    void cconv_column_u8_two(float *upper, float *lower, const uint8_t **rows,
+                             const float *weights, Py_ssize_t taps, Py_ssize_t start,
+                             Py_ssize_t n)
+    void cconv_column_f32(float *out, const float **rows, const float *weights,
+                          Py_ssize_t taps, Py_ssize_t start, Py_ssize_t n)
+    void cconv_column_f32_two(float *upper, float *lower, const float **rows,
+                              const float *weights, Py_ssize_t taps, Py_ssize_t start,
+                              Py_ssize_t n)
 
 cdef extern from "window_sums.h" nogil:
     void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, Py_ssize_t n, Py_ssize_t k,
@@ -62,6 +76,14 @@ ctypedef fused out_t:
 # The accumulator: float32 for speed where the Python layer decides its precision is enough
 # (uint8 and float32 images), float64 otherwise. The kernel is passed in this type.
 ctypedef fused acc_t:
+    float
+    double
+
+# What a multiply-add pass reads: image rows (converted as they are read) or scratch rows.
+ctypedef fused src_t:
+    uint8_t
+    uint16_t
+    int16_t
     float
     double
 
@@ -144,7 +166,7 @@ cdef enum:
     CHUNK = 1024
 
 
-cdef inline void accumulate_chunk(acc_t *acc, const acc_t **sources, const acc_t *weights,
+cdef inline void accumulate_chunk(acc_t *acc, const src_t **sources, const acc_t *weights,
                                   Py_ssize_t taps, Py_ssize_t start, Py_ssize_t n) noexcept nogil:
     """acc[i] = sum_t weights[t] * sources[t][start + i]  for i in [0, n).
 
@@ -162,7 +184,7 @@ cdef inline void accumulate_chunk(acc_t *acc, const acc_t **sources, const acc_t
         t += 8
 
 
-cdef inline void tap_pass(acc_t *acc, const acc_t **sources, const acc_t *weights,
+cdef inline void tap_pass(acc_t *acc, const src_t **sources, const acc_t *weights,
                           Py_ssize_t taps, Py_ssize_t start, Py_ssize_t n,
                           bint first) noexcept nogil:
     """One pass of 1 to 8 taps: acc[i] = (0 if first else acc[i]) + their sum. One loop per tap
@@ -170,14 +192,14 @@ cdef inline void tap_pass(acc_t *acc, const acc_t **sources, const acc_t *weight
     hoists the test of `first` out of the loop)."""
     cdef Py_ssize_t i
     cdef acc_t s
-    cdef const acc_t *p0 = sources[0] + start
-    cdef const acc_t *p1 = sources[min(1, taps - 1)] + start
-    cdef const acc_t *p2 = sources[min(2, taps - 1)] + start
-    cdef const acc_t *p3 = sources[min(3, taps - 1)] + start
-    cdef const acc_t *p4 = sources[min(4, taps - 1)] + start
-    cdef const acc_t *p5 = sources[min(5, taps - 1)] + start
-    cdef const acc_t *p6 = sources[min(6, taps - 1)] + start
-    cdef const acc_t *p7 = sources[min(7, taps - 1)] + start
+    cdef const src_t *p0 = sources[0] + start
+    cdef const src_t *p1 = sources[min(1, taps - 1)] + start
+    cdef const src_t *p2 = sources[min(2, taps - 1)] + start
+    cdef const src_t *p3 = sources[min(3, taps - 1)] + start
+    cdef const src_t *p4 = sources[min(4, taps - 1)] + start
+    cdef const src_t *p5 = sources[min(5, taps - 1)] + start
+    cdef const src_t *p6 = sources[min(6, taps - 1)] + start
+    cdef const src_t *p7 = sources[min(7, taps - 1)] + start
     cdef acc_t w0 = weights[0], w1 = weights[min(1, taps - 1)]
     cdef acc_t w2 = weights[min(2, taps - 1)], w3 = weights[min(3, taps - 1)]
     cdef acc_t w4 = weights[min(4, taps - 1)], w5 = weights[min(5, taps - 1)]
@@ -216,66 +238,6 @@ cdef inline void tap_pass(acc_t *acc, const acc_t **sources, const acc_t *weight
             s = (w0 * p0[i] + w1 * p1[i] + w2 * p2[i] + w3 * p3[i] + w4 * p4[i] + w5 * p5[i]
                  + w6 * p6[i] + w7 * p7[i])
             acc[i] = s if first else acc[i] + s
-
-
-cdef inline void two_row_pass(acc_t *upper, acc_t *lower, const acc_t **rows,
-                              const acc_t *weights, Py_ssize_t taps, Py_ssize_t start,
-                              Py_ssize_t n, bint first) noexcept nogil:
-    """One pass of 1 to 6 taps down a column filter, for two output rows at once:
-    upper[i] (+)= sum_t weights[t] * rows[t][start + i], and lower the same one row further
-    down (rows[t + 1]). Each of the taps + 1 rows is loaded once for up to two multiply-adds:
-    down the ring the loads, not the arithmetic, are what limit the speed."""
-    cdef Py_ssize_t i
-    cdef acc_t a, b, r0, r1, r2, r3, r4, r5, r6
-    cdef const acc_t *p0 = rows[0] + start
-    cdef const acc_t *p1 = rows[1] + start
-    cdef const acc_t *p2 = rows[min(2, taps)] + start
-    cdef const acc_t *p3 = rows[min(3, taps)] + start
-    cdef const acc_t *p4 = rows[min(4, taps)] + start
-    cdef const acc_t *p5 = rows[min(5, taps)] + start
-    cdef const acc_t *p6 = rows[min(6, taps)] + start
-    cdef acc_t w0 = weights[0], w1 = weights[min(1, taps - 1)]
-    cdef acc_t w2 = weights[min(2, taps - 1)], w3 = weights[min(3, taps - 1)]
-    cdef acc_t w4 = weights[min(4, taps - 1)], w5 = weights[min(5, taps - 1)]
-    if taps == 1:
-        for i in range(n):
-            r0, r1 = p0[i], p1[i]
-            a, b = w0 * r0, w0 * r1
-            upper[i] = a if first else upper[i] + a
-            lower[i] = b if first else lower[i] + b
-    elif taps == 2:
-        for i in range(n):
-            r0, r1, r2 = p0[i], p1[i], p2[i]
-            a, b = w0 * r0 + w1 * r1, w0 * r1 + w1 * r2
-            upper[i] = a if first else upper[i] + a
-            lower[i] = b if first else lower[i] + b
-    elif taps == 3:
-        for i in range(n):
-            r0, r1, r2, r3 = p0[i], p1[i], p2[i], p3[i]
-            a, b = w0 * r0 + w1 * r1 + w2 * r2, w0 * r1 + w1 * r2 + w2 * r3
-            upper[i] = a if first else upper[i] + a
-            lower[i] = b if first else lower[i] + b
-    elif taps == 4:
-        for i in range(n):
-            r0, r1, r2, r3, r4 = p0[i], p1[i], p2[i], p3[i], p4[i]
-            a = w0 * r0 + w1 * r1 + w2 * r2 + w3 * r3
-            b = w0 * r1 + w1 * r2 + w2 * r3 + w3 * r4
-            upper[i] = a if first else upper[i] + a
-            lower[i] = b if first else lower[i] + b
-    elif taps == 5:
-        for i in range(n):
-            r0, r1, r2, r3, r4, r5 = p0[i], p1[i], p2[i], p3[i], p4[i], p5[i]
-            a = w0 * r0 + w1 * r1 + w2 * r2 + w3 * r3 + w4 * r4
-            b = w0 * r1 + w1 * r2 + w2 * r3 + w3 * r4 + w4 * r5
-            upper[i] = a if first else upper[i] + a
-            lower[i] = b if first else lower[i] + b
-    else:
-        for i in range(n):
-            r0, r1, r2, r3, r4, r5, r6 = p0[i], p1[i], p2[i], p3[i], p4[i], p5[i], p6[i]
-            a = w0 * r0 + w1 * r1 + w2 * r2 + w3 * r3 + w4 * r4 + w5 * r5
-            b = w0 * r1 + w1 * r2 + w2 * r3 + w3 * r4 + w4 * r5 + w5 * r6
-            upper[i] = a if first else upper[i] + a
-            lower[i] = b if first else lower[i] + b
 
 
 cdef inline void store_row(const acc_t *acc, out_t *dst, Py_ssize_t n) noexcept nogil:
@@ -376,32 +338,6 @@ cdef inline void accumulate_and_store(const acc_t **sources, const acc_t *weight
         start += CHUNK
 
 
-cdef inline void accumulate_two_and_store(const acc_t **rows, const acc_t *weights,
-                                          Py_ssize_t taps, acc_t *acc, out_t *upper,
-                                          out_t *lower, Py_ssize_t n) noexcept nogil:
-    """Two output rows of a column filter whose taps are taps consecutive rows, rows[0] to
-    rows[taps - 1] for the upper and rows[1] to rows[taps] for the lower output row; a chunk
-    at a time as in accumulate_and_store, acc holding two chunks. lower NULL: only the upper
-    row is wanted (it is computed the same way, so results do not depend on the pairing)."""
-    cdef Py_ssize_t start = 0, t, m
-    cdef bint direct = (out_t is float and acc_t is float) or (out_t is double and acc_t is double)
-    cdef acc_t *a
-    cdef acc_t *b
-    while start < n:
-        m = min(CHUNK, n - start)
-        a = <acc_t *> upper + start if direct else acc
-        b = <acc_t *> lower + start if direct and lower != NULL else acc + CHUNK
-        t = 0
-        while t < taps:  # 6 taps per pass, for the upper and the lower row alike
-            two_row_pass(a, b, rows + t, weights + t, min(6, taps - t), start, m, t == 0)
-            t += 6
-        if not direct:
-            store_row(acc, upper + start, m)
-            if lower != NULL:
-                store_row(acc + CHUNK, lower + start, m)
-        start += CHUNK
-
-
 cdef inline Py_ssize_t padded(Py_ssize_t n) noexcept nogil:
     """n rounded up to a multiple of 16 samples: a whole number of 64-byte cache lines."""
     return (n + 15) // 16 * 16
@@ -433,6 +369,67 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
         accumulate_and_store(sources, weights, taps, acc, dst + y * row_len, row_len)
 
 
+cdef inline void column_pass(acc_t *out, const in_t **rows, const acc_t *weights,
+                             Py_ssize_t taps, acc_t outside, Py_ssize_t start,
+                             Py_ssize_t n) noexcept nogil:
+    """out[i] = sum_t weights[t] * rows[t][start + i] + outside, for i in [0, n): the column
+    filter read straight from the image rows (converted as they are loaded). `outside` is the
+    part of the rows of cval outside the image (constant mode), 0 otherwise."""
+    cdef Py_ssize_t i
+    if in_t is uint8_t and acc_t is float and CCONV_COLUMN_VECTOR:
+        cconv_column_u8(out, rows, weights, taps, start, n)
+    elif in_t is float and acc_t is float and CCONV_COLUMN_VECTOR:
+        cconv_column_f32(out, rows, weights, taps, start, n)
+    else:
+        accumulate_chunk(out, rows, weights, taps, start, n)
+    if outside != 0:  # NaN != 0 too: a NaN cval makes every such output NaN
+        for i in range(n):
+            out[i] += outside
+
+
+cdef inline void column_filter_edges(acc_t *edges, const in_t **rows, const acc_t *weights,
+                                     Py_ssize_t taps, acc_t outside, acc_t cval_column,
+                                     const Py_ssize_t *column_source, Py_ssize_t width,
+                                     Py_ssize_t channels, Py_ssize_t kernel_width,
+                                     Py_ssize_t anchor_x) noexcept nogil:
+    """The column filter of the border pixels of one output row, into `edges`: the anchor_x
+    pixels left of the image, then the kernel_width - 1 - anchor_x right of it. Each is the
+    column filter of the image column it repeats, or `cval_column` for a column of cval."""
+    cdef Py_ssize_t p, c, pixel
+    cdef acc_t *edge
+    for p in range(kernel_width - 1):
+        edge = edges + p * channels
+        pixel = p if p < anchor_x else p + width  # its place in the extended row
+        if column_source[pixel] < 0:
+            for c in range(channels):
+                edge[c] = cval_column
+        else:
+            column_pass(edge, rows, weights, taps, outside, column_source[pixel] * channels,
+                        channels)
+
+
+cdef inline void copy_edges(acc_t *filtered, const acc_t *edges, Py_ssize_t start,
+                            Py_ssize_t j1, Py_ssize_t j2, Py_ssize_t m, Py_ssize_t left,
+                            Py_ssize_t row_len) noexcept nogil:
+    """The border parts of a filtered chunk: filtered[j] is sample start + j of the extended
+    row; [0, j1) lies left of the image, [j2, m) right of it."""
+    if j1 > 0:
+        memcpy(filtered, edges + start, j1 * sizeof(acc_t))
+    if j2 < m:
+        memcpy(filtered + j2, edges + start + j2 - row_len, (m - j2) * sizeof(acc_t))
+
+
+cdef inline void row_filter_and_store(const acc_t *filtered, const acc_t *row_weights,
+                                      const Py_ssize_t *row_offset, Py_ssize_t row_taps,
+                                      acc_t *acc, out_t *dst, Py_ssize_t n,
+                                      const acc_t **sources) noexcept nogil:
+    """The row filter along a filtered chunk (in L1 cache), stored into dst[0:n]."""
+    cdef Py_ssize_t t
+    for t in range(row_taps):
+        sources[t] = filtered + row_offset[t]
+    accumulate_and_store(sources, row_weights, row_taps, acc, dst, n)
+
+
 cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
                           Py_ssize_t channels, Py_ssize_t kernel_height, Py_ssize_t kernel_width,
                           Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, acc_t cval,
@@ -440,47 +437,86 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                           const acc_t *row_weights, const Py_ssize_t *row_offset,
                           Py_ssize_t row_taps, const acc_t *column_weights,
                           const Py_ssize_t *column_row, Py_ssize_t column_taps,
-                          Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *ring,
-                          Py_ssize_t ring_stride, acc_t *ext, acc_t *acc,
-                          const acc_t **sources) noexcept nogil:
-    """The separable path (kernel = column x row): each new source row is extended and filtered
-    along the row once, into a ring of kernel_height + 1 row-filtered rows; each output row is
-    then the column filter down the ring. kh + kw multiply-adds per sample instead of kh * kw.
+                          Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *scratch,
+                          const in_t **rows, const acc_t **sources) noexcept nogil:
+    """The separable path (kernel = column x row), column filter first. For each chunk of an
+    output row the column filter runs down the image rows under the kernel, read straight from
+    the image (no conversion pass, no ring of rows), into `filtered`: the chunk's part of the
+    output row's column-filtered, border-extended row. The row filter then runs along it, in L1
+    cache, and the chunk is stored. kh + kw multiply-adds per sample instead of kh * kw.
 
-    When every column weight is non-zero (so the taps are consecutive rows), output rows go
-    two at a time (accumulate_two_and_store), every row of the block the same way; otherwise
-    one at a time, skipping the zero weights (0 * inf would be NaN)."""
+    uint8 and float32 images in the AVX2/AVX-512 modules take two output rows at a time where
+    the column taps are kernel_height consecutive image rows (column_pass.h): each row is
+    loaded and converted once for both. Every sample is computed by the same operations whether its row is paired or not, so
+    results do not depend on how rows are split between threads."""
     cdef Py_ssize_t row_len = width * channels
-    cdef Py_ssize_t ring_rows = kernel_height + 1
-    cdef Py_ssize_t y, t
-    cdef Py_ssize_t step = 2 if column_taps == kernel_height and kernel_height > 1 else 1
-    cdef Py_ssize_t next_row = y_start - anchor_y  # the next virtual row to filter along
-    cdef acc_t *filtered
+    cdef Py_ssize_t left = anchor_x * channels, halo = (kernel_width - 1) * channels
+    cdef Py_ssize_t y, t, live, start, n, m, j1, j2
+    cdef acc_t *filtered = scratch
+    cdef acc_t *lower_filtered = filtered + padded(CHUNK + halo)
+    cdef acc_t *edges = lower_filtered + padded(CHUNK + halo)
+    cdef acc_t *lower_edges = edges + padded(halo)
+    cdef acc_t *acc = lower_edges + padded(halo)
+    cdef acc_t *live_weights = acc + CHUNK
+    cdef const in_t *row
+    cdef acc_t outside, cval_column = 0
+    cdef bint paired
+    cdef bint pairs = ((in_t is uint8_t or in_t is float) and acc_t is float
+                       and CCONV_COLUMN_VECTOR and column_taps == kernel_height
+                       and kernel_height > 1)
+    for t in range(column_taps):  # the column filter of a column made of cval
+        cval_column += column_weights[t] * cval
     y = y_start
     while y < y_stop:
-        # the rows this step reads: up to output row y + step - 1's last kernel row
-        while next_row < y + step - 1 - anchor_y + kernel_height:
-            load_row(src, ext, next_row, height, width, channels, kernel_width, anchor_x, mode,
-                     cval, column_source)
-            filtered = ring + ring_slot(next_row, ring_rows) * ring_stride
-            for t in range(row_taps):
-                sources[t] = ext + row_offset[t]
-            accumulate_and_store(sources, row_weights, row_taps, acc, filtered, row_len)
-            next_row += 1
-        if step == 2:
+        paired = pairs and y + 1 < y_stop
+        if paired:  # the kernel_height + 1 rows under both output rows, all inside the image
             for t in range(kernel_height + 1):
-                sources[t] = ring + ring_slot(y - anchor_y + t, ring_rows) * ring_stride
-            accumulate_two_and_store(sources, column_weights, kernel_height, acc,
-                                     dst + y * row_len,
-                                     dst + (y + 1) * row_len if y + 1 < y_stop else NULL,
-                                     row_len)
-        else:
+                rows[t] = source_row(src, y - anchor_y + t, height, row_len, mode)
+                paired = paired and rows[t] != NULL
+        if paired:
+            column_filter_edges(edges, rows, column_weights, column_taps, 0, cval_column,
+                                column_source, width, channels, kernel_width, anchor_x)
+            column_filter_edges(lower_edges, rows + 1, column_weights, column_taps, 0,
+                                cval_column, column_source, width, channels, kernel_width,
+                                anchor_x)
+        else:  # the rows under the column taps; those outside the image (constant) are cval
+            live = 0
+            outside = 0
             for t in range(column_taps):
-                sources[t] = (ring + ring_slot(y - anchor_y + column_row[t], ring_rows)
-                              * ring_stride)
-            accumulate_and_store(sources, column_weights, column_taps, acc, dst + y * row_len,
-                                 row_len)
-        y += step
+                row = source_row(src, y - anchor_y + column_row[t], height, row_len, mode)
+                if row == NULL:
+                    outside += column_weights[t] * cval
+                else:
+                    rows[live] = row
+                    live_weights[live] = column_weights[t]
+                    live += 1
+            column_filter_edges(edges, rows, live_weights, live, outside, cval_column,
+                                column_source, width, channels, kernel_width, anchor_x)
+        start = 0
+        while start < row_len:
+            n = min(CHUNK, row_len - start)
+            m = n + halo  # the chunk and its halo: [0, j1) left edge, [j1, j2) image, [j2, m)
+            j1 = min(max(left - start, 0), m)
+            j2 = min(max(left + row_len - start, 0), m)
+            copy_edges(filtered, edges, start, j1, j2, m, left, row_len)
+            if paired:
+                copy_edges(lower_filtered, lower_edges, start, j1, j2, m, left, row_len)
+                if in_t is uint8_t and acc_t is float:
+                    cconv_column_u8_two(filtered + j1, lower_filtered + j1, rows, column_weights,
+                                        kernel_height, start + j1 - left, j2 - j1)
+                elif in_t is float and acc_t is float:
+                    cconv_column_f32_two(filtered + j1, lower_filtered + j1, rows,
+                                         column_weights, kernel_height, start + j1 - left,
+                                         j2 - j1)
+                row_filter_and_store(lower_filtered, row_weights, row_offset, row_taps, acc,
+                                         dst + (y + 1) * row_len + start, n, sources)
+            else:
+                column_pass(filtered + j1, rows, live_weights, live, outside, start + j1 - left,
+                            j2 - j1)
+            row_filter_and_store(filtered, row_weights, row_offset, row_taps, acc,
+                                 dst + y * row_len + start, n, sources)
+            start += CHUNK
+        y += 2 if paired else 1
 
 
 cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
@@ -660,10 +696,11 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef Py_ssize_t ext_len = (width + kernel_width - 1) * channels
     # Scratch rows start on cache lines (64 bytes), so loads down the ring never split lines
     cdef Py_ssize_t ring_len = padded(row_len if path != DIRECT else ext_len)
-    # Per thread: the ring (one spare row: the box path's row leaving, the separable path's
-    # second output row), one extended row, a running column sum, two chunks; and row flags.
+    # Per thread: the ring (one spare row: the box path's row leaving), one extended row, a
+    # running column sum, two chunks; and row flags. The separable path's scratch is its own.
     cdef Py_ssize_t scratch_len = ((kernel_height + 1) * ring_len + padded(ext_len)
                                    + padded(row_len) + 2 * CHUNK)
+    cdef Py_ssize_t halo = (kernel_width - 1) * channels
     cdef Py_ssize_t sums_len = ext_len + row_len  # the integer box: column and window sums
     cdef Py_ssize_t max_taps = kernel_height * kernel_width + kernel_height + kernel_width
     cdef Py_ssize_t p, ky, kx, taps = 0, row_taps = 0, column_taps = 0
@@ -690,6 +727,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef void *scratch_memory = NULL
     cdef const acc_t **sources = NULL
     cdef bint *row_finite = NULL
+    cdef const void **image_rows = NULL
     cdef acc_t *mine
     cdef acc_t *ring
     cdef acc_t *ext
@@ -707,6 +745,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     tap_row = <Py_ssize_t *> malloc(max_taps * sizeof(Py_ssize_t))
     tap_offset = <Py_ssize_t *> malloc(max_taps * sizeof(Py_ssize_t))
     weights = <acc_t *> malloc(max_taps * sizeof(acc_t))
+    if path == SEPARABLE:  # two filtered chunks with their halo, two edges, a chunk, weights
+        scratch_len = 2 * padded(CHUNK + halo) + 2 * padded(halo) + CHUNK + padded(kernel_height)
     if integer_sums:  # only the chunk of the float scratch is used
         scratch_len = CHUNK
         sums_scratch = <uint32_t *> malloc(threads * sums_len * sizeof(uint32_t))
@@ -715,9 +755,10 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         scratch = <acc_t *> ((<size_t> scratch_memory + 63) & ~(<size_t> 63))
     sources = <const acc_t **> malloc(threads * max_taps * sizeof(acc_t *))
     row_finite = <bint *> malloc(threads * (kernel_height + 1) * sizeof(bint))
+    image_rows = <const void **> malloc(threads * (kernel_height + 1) * sizeof(void *))
     try:
         if (column_source == NULL or tap_row == NULL or tap_offset == NULL or weights == NULL
-                or scratch == NULL or sources == NULL or row_finite == NULL
+                or scratch == NULL or sources == NULL or row_finite == NULL or image_rows == NULL
                 or integer_sums and sums_scratch == NULL):
             raise MemoryError("cconv: not enough memory for the row buffers")
         for p in range(width + kernel_width - 1):
@@ -772,7 +813,9 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                                     channels, kernel_height, kernel_width, anchor_y, anchor_x,
                                     mode, cval_acc, column_source, weights, tap_offset,
                                     row_taps, weights + row_taps, tap_row + row_taps,
-                                    column_taps, y_start, y_stop, ring, ring_len, ext, acc,
+                                    column_taps, y_start, y_stop, mine,
+                                    <const in_t **> (image_rows
+                                                     + threadid() * (kernel_height + 1)),
                                     sources + threadid() * max_taps)
                 else:
                     box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width, channels,
@@ -788,4 +831,5 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         free(scratch_memory)
         free(sources)
         free(row_finite)
+        free(image_rows)
         free(sums_scratch)

@@ -51,8 +51,8 @@ def expected_integer(reference, dtype):
 
 def assert_matches_reference(result, reference, kernel, image):
     """Floats: within the accumulator's rounding. Integers: equal to rint(reference) (saturated)
-    except at most 0.1% of pixels (one, in a small image), each off by 1 and only where
-    the reference is a near-tie."""
+    except for at most 0.1% of the distinct values (one, in a small image), each off by 1 and
+    only where the reference is a near-tie."""
     result = np.asarray(result)
     assert result.shape == reference.shape
     if result.dtype.kind == "f":
@@ -75,4 +75,7 @@ def assert_matches_reference(result, reference, kernel, image):
     if off.any():
         fraction = np.abs(reference[off] - np.floor(reference[off]) - 0.5)
         assert (fraction < 1e-3).all(), "an integer result differs away from a rounding tie"
-        assert off.sum() <= max(1, 1e-3 * off.size), f"{off.mean():.2%} of pixels off by one"
+        # Counted as distinct values, not pixels: a near-tie repeats wherever the same window
+        # does (a flat image, a 1x1 kernel on equal pixels), and so does its rounding.
+        ties = np.unique(reference[off])
+        assert ties.size <= max(1, 1e-3 * off.size), f"{ties.size} near-tie values off by one"

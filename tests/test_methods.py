@@ -64,23 +64,31 @@ def test_results_do_not_depend_on_threads(method, dtype):
             cconv.correlate(image, kernel, threads=threads, method=method), single)
 
 
+@pytest.mark.parametrize("mode", ["reflect", "constant"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("kernel_height", [2, 5, 7, 13])  # 13: the taps take three passes
-def test_separable_two_output_rows_at_a_time(simd_level, dtype, kernel_height):
-    # With no zero column weight, the separable path computes output rows in pairs; an odd
-    # block ends with a lone row (21 rows; 3 threads give blocks of 7). Every row must come
-    # out the same whichever way its block was cut.
+def test_separable_two_output_rows_at_a_time(simd_level, dtype, kernel_height, mode):
+    # With no zero column weight, the separable path computes output rows in pairs where all
+    # the rows under both lie inside the image (so in constant mode, not near the top and the
+    # bottom); an odd block ends with a lone row (21 rows; 3 threads give blocks of 7). Every
+    # row must come out the same whichever way its block was cut. The shapes cover the vector
+    # loops' tails (33 pixels), rows of more than one chunk (400 RGB pixels), and a kernel
+    # wider than the image (41 on 33), whose edges repeat the border columns or are cval.
     rng = np.random.default_rng(kernel_height)
     column = rng.uniform(0.2, 1.0, kernel_height) * rng.choice([-1, 1], kernel_height)
-    kernel = np.outer(column, rng.uniform(0.2, 1.0, 3)) / kernel_height
-    image = random_image((2, 21, 33, 3), dtype, rng)
-    reference = reference_filter(image, kernel, "reflect")
-    single = cconv.correlate(image, kernel, mode="reflect", threads=1, method="separable")
-    assert_matches_reference(single, reference, kernel, image)
-    for threads in (2, 3, 5):
-        np.testing.assert_array_equal(
-            cconv.correlate(image, kernel, mode="reflect", threads=threads, method="separable"),
-            single)
+    for shape, kernel_width in [((2, 21, 33, 3), 3), ((1, 9, 400, 3), 5), ((21, 33), 41)]:
+        row = rng.uniform(0.2, 1.0, kernel_width)
+        kernel = np.outer(column, row) / (kernel_height * row.sum())
+        image = random_image(shape, dtype, rng)
+        reference = reference_filter(image, kernel, mode, cval=7.25)
+        single = cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=1,
+                                 method="separable")
+        assert_matches_reference(single, reference, kernel, image)
+        for threads in (2, 3, 5):
+            np.testing.assert_array_equal(
+                cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=threads,
+                                method="separable"),
+                single)
 
 
 @pytest.mark.parametrize("method", ["direct", "separable", "box"])
