@@ -409,7 +409,7 @@ cdef inline void column_filter_edges(acc_t *edges, const in_t **rows, const acc_
 
 
 cdef inline void copy_edges(acc_t *filtered, const acc_t *edges, Py_ssize_t start,
-                            Py_ssize_t j1, Py_ssize_t j2, Py_ssize_t m, Py_ssize_t left,
+                            Py_ssize_t j1, Py_ssize_t j2, Py_ssize_t m,
                             Py_ssize_t row_len) noexcept nogil:
     """The border parts of a filtered chunk: filtered[j] is sample start + j of the extended
     row; [0, j1) lies left of the image, [j2, m) right of it."""
@@ -498,9 +498,9 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
             m = n + halo  # the chunk and its halo: [0, j1) left edge, [j1, j2) image, [j2, m)
             j1 = min(max(left - start, 0), m)
             j2 = min(max(left + row_len - start, 0), m)
-            copy_edges(filtered, edges, start, j1, j2, m, left, row_len)
+            copy_edges(filtered, edges, start, j1, j2, m, row_len)
             if paired:
-                copy_edges(lower_filtered, lower_edges, start, j1, j2, m, left, row_len)
+                copy_edges(lower_filtered, lower_edges, start, j1, j2, m, row_len)
                 if in_t is uint8_t and acc_t is float:
                     cconv_column_u8_two(filtered + j1, lower_filtered + j1, rows, column_weights,
                                         kernel_height, start + j1 - left, j2 - j1)
