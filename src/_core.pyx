@@ -40,6 +40,12 @@ cdef extern from "column_pass.h" nogil:
                               const float *weights, Py_ssize_t taps, Py_ssize_t start,
                               Py_ssize_t n)
 
+cdef extern from "row_taps.h" nogil:
+    void cconv_taps_u8(uint8_t *dst, const float **sources, const float *weights,
+                       Py_ssize_t taps, Py_ssize_t n)
+    void cconv_taps_f32(float *dst, const float **sources, const float *weights,
+                        Py_ssize_t taps, Py_ssize_t n)
+
 cdef extern from "window_sums.h" nogil:
     void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, Py_ssize_t n, Py_ssize_t k,
                                Py_ssize_t stride)
@@ -324,8 +330,16 @@ cdef inline void accumulate_and_store(const acc_t **sources, const acc_t *weight
                                       Py_ssize_t taps, acc_t *acc, out_t *dst,
                                       Py_ssize_t n) noexcept nogil:
     """One output row of n samples, a chunk at a time, each stored while it is in L1 cache.
-    When the output has the accumulator's type, the chunks accumulate in the output itself."""
+    When the output has the accumulator's type, the chunks accumulate in the output itself.
+    float32 accumulators stored as uint8 or float32 take row_taps.h's one-pass loops in the
+    AVX2 and AVX-512 modules."""
     cdef Py_ssize_t start = 0
+    if acc_t is float and out_t is uint8_t and CCONV_COLUMN_VECTOR:
+        cconv_taps_u8(dst, sources, weights, taps, n)
+        return
+    if acc_t is float and out_t is float and CCONV_COLUMN_VECTOR:
+        cconv_taps_f32(dst, sources, weights, taps, n)
+        return
     if (out_t is float and acc_t is float) or (out_t is double and acc_t is double):
         while start < n:
             accumulate_chunk(<acc_t *> dst + start, sources, weights, taps, start,

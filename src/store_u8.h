@@ -17,34 +17,53 @@
 #include <immintrin.h>
 #endif
 
-/* Stores the first samples of acc into dst and returns how many it stored (a multiple of the
- * vector width); the caller stores the rest. */
+#if defined(__AVX512F__)
+/* 16 samples to uint8: max(v, 0) returns 0 for NaN (the second operand wins when either is
+ * NaN), then min(., 255), then round half to even. */
+static inline __m128i cconv_pack_u8(__m512 v)
+{
+    v = _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0f));
+    return _mm512_cvtepi32_epi8(
+        _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+#elif defined(__AVX2__)
+/* 16 samples (8 in a, 8 in b) to uint8, as above */
+static inline __m128i cconv_pack_u8(__m256 a, __m256 b)
+{
+    const __m256 lo = _mm256_setzero_ps(), hi = _mm256_set1_ps(255.0f);
+    a = _mm256_min_ps(_mm256_max_ps(a, lo), hi);
+    b = _mm256_min_ps(_mm256_max_ps(b, lo), hi);
+    __m256i ka = _mm256_cvttps_epi32(_mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    __m256i kb = _mm256_cvttps_epi32(_mm256_round_ps(b, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    /* packs work within 128-bit lanes: words a0 b0 a1 b1, bytes twice; fix the order */
+    __m256i words = _mm256_packus_epi32(ka, kb);
+    __m256i bytes = _mm256_packus_epi16(words, words);
+    __m256i ordered = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 0, 0, 0, 0));
+    return _mm256_castsi256_si128(ordered);
+}
+#endif
+
+/* The same for one sample, for the tails of the vector loops: the same result. Adding and
+ * subtracting 1.5 * 2**23 rounds half to even (exact in [0, 255]). */
+static inline uint8_t cconv_round_u8(float v)
+{
+    v = v > 0.0f ? v : 0.0f; /* NaN fails the test and becomes 0 */
+    v = v < 255.0f ? v : 255.0f;
+    return (uint8_t)((v + 12582912.0f) - 12582912.0f);
+}
+
+/* Stores the first samples of acc into dst and returns how many it stored (a multiple of 16);
+ * the caller stores the rest. */
 static inline ptrdiff_t cconv_store_u8(const float *acc, uint8_t *dst, ptrdiff_t n)
 {
     ptrdiff_t i = 0;
-#if defined(__AVX512F__) && defined(__AVX512BW__)
-    const __m512 lo = _mm512_setzero_ps(), hi = _mm512_set1_ps(255.0f);
-    for (; i + 16 <= n; i += 16) {
-        /* max(v, 0) returns 0 for NaN (the second operand wins when either is NaN) */
-        __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_loadu_ps(acc + i), lo), hi);
-        __m512i k = _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        _mm_storeu_si128((__m128i *)(dst + i), _mm512_cvtepi32_epi8(k));
-    }
+#if defined(__AVX512F__)
+    for (; i + 16 <= n; i += 16)
+        _mm_storeu_si128((__m128i *)(dst + i), cconv_pack_u8(_mm512_loadu_ps(acc + i)));
 #elif defined(__AVX2__)
-    const __m256 lo = _mm256_setzero_ps(), hi = _mm256_set1_ps(255.0f);
-    for (; i + 16 <= n; i += 16) {
-        __m256 a = _mm256_min_ps(_mm256_max_ps(_mm256_loadu_ps(acc + i), lo), hi);
-        __m256 b = _mm256_min_ps(_mm256_max_ps(_mm256_loadu_ps(acc + i + 8), lo), hi);
-        __m256i ka = _mm256_cvttps_epi32(
-            _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-        __m256i kb = _mm256_cvttps_epi32(
-            _mm256_round_ps(b, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-        /* packs work within 128-bit lanes: words a0 b0 a1 b1, bytes twice; fix the order */
-        __m256i words = _mm256_packus_epi32(ka, kb);
-        __m256i bytes = _mm256_packus_epi16(words, words);
-        __m256i ordered = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 0, 0, 0, 0));
-        _mm_storeu_si128((__m128i *)(dst + i), _mm256_castsi256_si128(ordered));
-    }
+    for (; i + 16 <= n; i += 16)
+        _mm_storeu_si128((__m128i *)(dst + i),
+                         cconv_pack_u8(_mm256_loadu_ps(acc + i), _mm256_loadu_ps(acc + i + 8)));
 #else
     (void)acc;
     (void)dst;
