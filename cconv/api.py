@@ -33,6 +33,13 @@ _WIDER = {
     np.dtype(np.float16): np.dtype(np.float32),
 }
 
+# Outputs from this size on are written with streaming stores (the engine's `stream`): they do
+# not fit in the caches of typical machines together with their input (this one has 32 MiB of
+# L3), so caching them only costs a read of each line before it is written. Measured on a
+# 1080p RGB float32 image (25 MB), 1 thread: 3x3 sharpen 3.9-4.0 -> 2.8-3.0 ms, 3x3 random
+# 4.2-4.3 -> 3.6-3.9; the separable path and 3840x2160 uint8 unchanged within the noise.
+_STREAM_BYTES = 16 << 20
+
 
 def default_threads() -> int:
     """Number of CPUs this process may run on (what ``threads=None`` uses)."""
@@ -197,6 +204,7 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
         mode_code,
         cval,
         min(threads, planes.shape[0] * planes.shape[1]),  # no more threads than rows
+        result.nbytes >= _STREAM_BYTES,
     )
     if result.dtype != out_dtype:
         result = round_and_saturate(result, out_dtype)

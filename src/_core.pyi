@@ -21,4 +21,5 @@ def correlate(
     mode: int,
     cval: float,
     threads: int,
+    stream: bool,
 ) -> None: ...

@@ -42,9 +42,10 @@ cdef extern from "column_pass.h" nogil:
 
 cdef extern from "row_taps.h" nogil:
     void cconv_taps_u8(uint8_t *dst, const float **sources, const float *weights,
-                       Py_ssize_t taps, Py_ssize_t n)
+                       Py_ssize_t taps, Py_ssize_t n, bint stream)
     void cconv_taps_f32(float *dst, const float **sources, const float *weights,
-                        Py_ssize_t taps, Py_ssize_t n)
+                        Py_ssize_t taps, Py_ssize_t n, bint stream)
+    void cconv_store_fence()
 
 cdef extern from "window_sums.h" nogil:
     void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, Py_ssize_t n, Py_ssize_t k,
@@ -328,17 +329,18 @@ cdef inline void load_row(const in_t *src, acc_t *ext, Py_ssize_t v, Py_ssize_t 
 
 cdef inline void accumulate_and_store(const acc_t **sources, const acc_t *weights,
                                       Py_ssize_t taps, acc_t *acc, out_t *dst,
-                                      Py_ssize_t n) noexcept nogil:
+                                      Py_ssize_t n, bint stream) noexcept nogil:
     """One output row of n samples, a chunk at a time, each stored while it is in L1 cache.
     When the output has the accumulator's type, the chunks accumulate in the output itself.
     float32 accumulators stored as uint8 or float32 take row_taps.h's one-pass loops in the
-    AVX2 and AVX-512 modules."""
+    AVX2 and AVX-512 modules, which `stream` the stores to memory (see there); the other
+    loops ignore it."""
     cdef Py_ssize_t start = 0
     if acc_t is float and out_t is uint8_t and CCONV_COLUMN_VECTOR:
-        cconv_taps_u8(dst, sources, weights, taps, n)
+        cconv_taps_u8(dst, sources, weights, taps, n, stream)
         return
     if acc_t is float and out_t is float and CCONV_COLUMN_VECTOR:
-        cconv_taps_f32(dst, sources, weights, taps, n)
+        cconv_taps_f32(dst, sources, weights, taps, n, stream)
         return
     if (out_t is float and acc_t is float) or (out_t is double and acc_t is double):
         while start < n:
@@ -364,7 +366,7 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
                        const Py_ssize_t *tap_row, const Py_ssize_t *tap_offset,
                        Py_ssize_t taps, Py_ssize_t y_start, Py_ssize_t y_stop,
                        acc_t *ring, Py_ssize_t ring_stride, acc_t *acc,
-                       const acc_t **sources) noexcept nogil:
+                       const acc_t **sources, bint stream) noexcept nogil:
     """The direct path, output rows [y_start, y_stop) of one plane. `ring` holds kernel_height
     extended rows, ring_stride apart: virtual row v lives in slot v mod kernel_height, so moving
     down one output row loads exactly one new row. Tap t reads ring row tap_row[t] (kernel row)
@@ -380,7 +382,7 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
         for t in range(taps):
             sources[t] = (ring + ring_slot(y - anchor_y + tap_row[t], kernel_height) * ring_stride
                           + tap_offset[t])
-        accumulate_and_store(sources, weights, taps, acc, dst + y * row_len, row_len)
+        accumulate_and_store(sources, weights, taps, acc, dst + y * row_len, row_len, stream)
 
 
 cdef inline void column_pass(acc_t *out, const in_t **rows, const acc_t *weights,
@@ -436,12 +438,12 @@ cdef inline void copy_edges(acc_t *filtered, const acc_t *edges, Py_ssize_t star
 cdef inline void row_filter_and_store(const acc_t *filtered, const acc_t *row_weights,
                                       const Py_ssize_t *row_offset, Py_ssize_t row_taps,
                                       acc_t *acc, out_t *dst, Py_ssize_t n,
-                                      const acc_t **sources) noexcept nogil:
+                                      const acc_t **sources, bint stream) noexcept nogil:
     """The row filter along a filtered chunk (in L1 cache), stored into dst[0:n]."""
     cdef Py_ssize_t t
     for t in range(row_taps):
         sources[t] = filtered + row_offset[t]
-    accumulate_and_store(sources, row_weights, row_taps, acc, dst, n)
+    accumulate_and_store(sources, row_weights, row_taps, acc, dst, n, stream)
 
 
 cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
@@ -452,7 +454,8 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                           Py_ssize_t row_taps, const acc_t *column_weights,
                           const Py_ssize_t *column_row, Py_ssize_t column_taps,
                           Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *scratch,
-                          const in_t **rows, const acc_t **sources) noexcept nogil:
+                          const in_t **rows, const acc_t **sources,
+                          bint stream) noexcept nogil:
     """The separable path (kernel = column x row), column filter first. For each chunk of an
     output row the column filter runs down the image rows under the kernel, read straight from
     the image (no conversion pass, no ring of rows), into `filtered`: the chunk's part of the
@@ -523,12 +526,12 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                                          column_weights, kernel_height, start + j1 - left,
                                          j2 - j1)
                 row_filter_and_store(lower_filtered, row_weights, row_offset, row_taps, acc,
-                                         dst + (y + 1) * row_len + start, n, sources)
+                                     dst + (y + 1) * row_len + start, n, sources, stream)
             else:
                 column_pass(filtered + j1, rows, live_weights, live, outside, start + j1 - left,
                             j2 - j1)
             row_filter_and_store(filtered, row_weights, row_offset, row_taps, acc,
-                                 dst + y * row_len + start, n, sources)
+                                 dst + y * row_len + start, n, sources, stream)
             start += CHUNK
         y += 2 if paired else 1
 
@@ -694,14 +697,15 @@ cdef enum:
 def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, ::1] kernel,
               const acc_t[::1] column_weights, const acc_t[::1] row_weights, int path,
               Py_ssize_t channels, Py_ssize_t anchor_y, Py_ssize_t anchor_x,
-              int mode, double cval, int threads):
+              int mode, double cval, int threads, bint stream):
     """Correlate every plane of `image` (N, H, W*C) with a kernel into `out` (N, H, W*C).
 
     path DIRECT uses `kernel`; SEPARABLE uses the kernel outer(column_weights, row_weights);
     BOX uses the constant kernel of kernel's shape and value kernel[0, 0]. The caller
     guarantees: N, H, W, C >= 1; out has image's shape and does not overlap it; the factors
     have the kernel's height and width; 0 <= anchor < kernel size on each axis; mode is a value
-    of MODES; path a value of PATHS; threads >= 1.
+    of MODES; path a value of PATHS; threads >= 1. `stream`: write the output with streaming
+    stores where the loops can (src/row_taps.h), for outputs too large to stay in cache.
     """
     cdef Py_ssize_t planes = image.shape[0], height = image.shape[1]
     cdef Py_ssize_t width = image.shape[2] // channels
@@ -821,7 +825,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                                  channels, kernel_height, kernel_width, anchor_y, anchor_x, mode,
                                  cval_acc, column_source, weights, tap_row, tap_offset, taps,
                                  y_start, y_stop, ring, ring_len, acc,
-                                 sources + threadid() * max_taps)
+                                 sources + threadid() * max_taps, stream)
                 elif path == SEPARABLE:
                     separable_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
                                     channels, kernel_height, kernel_width, anchor_y, anchor_x,
@@ -830,13 +834,15 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                                     column_taps, y_start, y_stop, mine,
                                     <const in_t **> (image_rows
                                                      + threadid() * (kernel_height + 1)),
-                                    sources + threadid() * max_taps)
+                                    sources + threadid() * max_taps, stream)
                 else:
                     box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width, channels,
                               kernel_height, kernel_width, anchor_y, anchor_x, mode, cval_acc,
                               column_source, kernel[0, 0], check_finite, y_start, y_stop,
                               ring, ring_len, ext, column_sum, acc,
                               row_finite + threadid() * (kernel_height + 1))
+                if stream:
+                    cconv_store_fence()
     finally:
         free(column_source)
         free(tap_row)

@@ -51,21 +51,55 @@ static inline float cconv_taps_sample(const float **sources, const float *weight
 
 #if CCONV_WIDTH == 16
 #define CCONV_STORE16_U8(d, a) _mm_storeu_si128((__m128i *)(d), cconv_pack_u8((a)[0]))
+#define CCONV_STREAM16_U8(d, a) _mm_stream_si128((__m128i *)(d), cconv_pack_u8((a)[0]))
+#define CCONV_STREAM_F32 _mm512_stream_ps
 #else
 #define CCONV_STORE16_U8(d, a) _mm_storeu_si128((__m128i *)(d), cconv_pack_u8((a)[0], (a)[1]))
+#define CCONV_STREAM16_U8(d, a) _mm_stream_si128((__m128i *)(d), cconv_pack_u8((a)[0], (a)[1]))
+#define CCONV_STREAM_F32 _mm256_stream_ps
 #endif
 #define CCONV_PER16 (16 / CCONV_WIDTH) /* vectors per 16 samples */
 
+/*
+ * stream: store the 4-vector blocks with non-temporal stores, for outputs too large to stay in
+ * cache (the caller decides). A normal store first reads the cache line it writes into, from
+ * memory; a streaming store of a whole line does not, so a memory-bound call moves a third
+ * less. Those blocks must start on a 64-byte boundary: the samples before the first one (its
+ * `head`) take the 16-sample loop, the first such block at 0 or ending at the boundary, which
+ * may overlap (the same values written twice). Where the blocks are cannot change a result.
+ * The caller issues cconv_store_fence() before the output is used.
+ */
+static inline ptrdiff_t cconv_stream_head(const void *dst, ptrdiff_t sample_size, ptrdiff_t n,
+                                          int *stream)
+{
+    ptrdiff_t head = (ptrdiff_t)((0 - (uintptr_t)dst) & 63) / sample_size;
+    if (!*stream || head + 64 > n) {
+        *stream = 0;
+        return 0;
+    }
+    return head;
+}
+
 static inline void cconv_taps_u8(uint8_t *dst, const float **sources, const float *weights,
-                                 ptrdiff_t taps, ptrdiff_t n)
+                                 ptrdiff_t taps, ptrdiff_t n, int stream)
 {
     CCONV_VEC a[4];
-    ptrdiff_t i = 0;
+    ptrdiff_t i = 0, head = cconv_stream_head(dst, 1, n, &stream);
     int k;
+    for (; i < head; i += 16) {
+        ptrdiff_t at = i + 16 <= head ? i : (head >= 16 ? head - 16 : 0);
+        cconv_taps_block(a, CCONV_PER16, sources, weights, taps, at);
+        CCONV_STORE16_U8(dst + at, a);
+    }
+    i = head;
     for (; i + 4 * CCONV_WIDTH <= n; i += 4 * CCONV_WIDTH) {
         cconv_taps_block(a, 4, sources, weights, taps, i);
-        for (k = 0; k < 4; k += CCONV_PER16)
-            CCONV_STORE16_U8(dst + i + k * CCONV_WIDTH, a + k);
+        if (stream)
+            for (k = 0; k < 4; k += CCONV_PER16)
+                CCONV_STREAM16_U8(dst + i + k * CCONV_WIDTH, a + k);
+        else
+            for (k = 0; k < 4; k += CCONV_PER16)
+                CCONV_STORE16_U8(dst + i + k * CCONV_WIDTH, a + k);
     }
     for (; i + 16 <= n; i += 16) {
         cconv_taps_block(a, CCONV_PER16, sources, weights, taps, i);
@@ -76,15 +110,25 @@ static inline void cconv_taps_u8(uint8_t *dst, const float **sources, const floa
 }
 
 static inline void cconv_taps_f32(float *dst, const float **sources, const float *weights,
-                                  ptrdiff_t taps, ptrdiff_t n)
+                                  ptrdiff_t taps, ptrdiff_t n, int stream)
 {
     CCONV_VEC a[4];
-    ptrdiff_t i = 0;
+    ptrdiff_t i = 0, head = cconv_stream_head(dst, sizeof(float), n, &stream);
     int k;
+    for (; i < head; i += CCONV_WIDTH) {
+        ptrdiff_t at = i + CCONV_WIDTH <= head ? i : (head >= CCONV_WIDTH ? head - CCONV_WIDTH : 0);
+        cconv_taps_block(a, 1, sources, weights, taps, at);
+        CCONV_STORE(dst + at, a[0]);
+    }
+    i = head;
     for (; i + 4 * CCONV_WIDTH <= n; i += 4 * CCONV_WIDTH) {
         cconv_taps_block(a, 4, sources, weights, taps, i);
-        for (k = 0; k < 4; k++)
-            CCONV_STORE(dst + i + k * CCONV_WIDTH, a[k]);
+        if (stream)
+            for (k = 0; k < 4; k++)
+                CCONV_STREAM_F32(dst + i + k * CCONV_WIDTH, a[k]);
+        else
+            for (k = 0; k < 4; k++)
+                CCONV_STORE(dst + i + k * CCONV_WIDTH, a[k]);
     }
     for (; i + CCONV_WIDTH <= n; i += CCONV_WIDTH) {
         cconv_taps_block(a, 1, sources, weights, taps, i);
@@ -94,13 +138,17 @@ static inline void cconv_taps_f32(float *dst, const float **sources, const float
         dst[i] = cconv_taps_sample(sources, weights, taps, i);
 }
 
+/* Orders the streaming stores before whatever follows (another thread reading the output) */
+static inline void cconv_store_fence(void) { _mm_sfence(); }
+
 #else /* no vector code at this level: never called (CCONV_COLUMN_VECTOR is 0) */
 static inline void cconv_taps_u8(uint8_t *dst, const float **sources, const float *weights,
-                                 ptrdiff_t taps, ptrdiff_t n)
-{ (void)dst; (void)sources; (void)weights; (void)taps; (void)n; }
+                                 ptrdiff_t taps, ptrdiff_t n, int stream)
+{ (void)dst; (void)sources; (void)weights; (void)taps; (void)n; (void)stream; }
 static inline void cconv_taps_f32(float *dst, const float **sources, const float *weights,
-                                  ptrdiff_t taps, ptrdiff_t n)
-{ (void)dst; (void)sources; (void)weights; (void)taps; (void)n; }
+                                  ptrdiff_t taps, ptrdiff_t n, int stream)
+{ (void)dst; (void)sources; (void)weights; (void)taps; (void)n; (void)stream; }
+static inline void cconv_store_fence(void) {}
 #endif
 
 #endif /* CCONV_ROW_TAPS_H */

@@ -91,6 +91,33 @@ def test_separable_two_output_rows_at_a_time(simd_level, dtype, kernel_height, m
                 single)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("method", ["direct", "separable"])
+def test_streaming_stores_at_every_alignment(simd_level, monkeypatch, method, dtype):
+    # Outputs of cconv.api._STREAM_BYTES and more are written with streaming stores, in blocks
+    # from a 64-byte boundary of each row (src/row_taps.h). Forced here on small images, into
+    # outputs starting at every alignment: rows long enough for blocks (150 and 650 samples)
+    # and too short (11); results must be those of normal stores, bit for bit.
+    rng = np.random.default_rng(11)
+    if method == "direct":
+        kernel = rng.standard_normal((3, 3)) / 3
+    else:
+        kernel = separable_kernel((5, 5), rng)
+    for shape in [(7, 50, 3), (2, 5, 130), (3, 11, 1)]:
+        image = random_image(shape, dtype, rng)
+        reference = reference_filter(image, kernel)
+        expected = cconv.correlate(image, kernel, method=method)
+        assert_matches_reference(expected, reference, kernel, image)
+        monkeypatch.setattr(cconv.api, "_STREAM_BYTES", 0)
+        for offset in (0, 1, 5, 15, 16, 17, 40, 63):  # samples: every 64-byte alignment
+            out = np.empty(image.size + offset, dtype)[offset:].reshape(shape)
+            for threads in (1, 2):
+                out.fill(0)
+                cconv.correlate(image, kernel, method=method, out=out, threads=threads)
+                np.testing.assert_array_equal(out, expected)
+        monkeypatch.undo()
+
+
 @pytest.mark.parametrize("method", ["direct", "separable", "box"])
 def test_nan_and_infinity_stay_inside_their_windows(method):
     # The box path subtracts rows leaving its running column sums: a NaN or infinity there
