@@ -187,6 +187,7 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
         out is not None
         and out.dtype == engine_out_dtype
         and out.flags.c_contiguous
+        and out.flags.aligned  # as the input (_engine_input); streaming stores need it too
         and out.dtype.isnative
         and not np.may_share_memory(out, source)
     )
@@ -417,8 +418,10 @@ def _engine_dtype(dtype: np.dtype) -> np.dtype:
 
 
 def _engine_input(image: np.ndarray) -> np.ndarray:
-    """A C-contiguous, native-byte-order array of a dtype the engine reads (often no copy)."""
-    return np.ascontiguousarray(image, dtype=_engine_dtype(image.dtype))
+    """A C-contiguous, aligned, native-byte-order array of a dtype the engine reads (often no
+    copy). Aligned: the compiled loops assume each sample starts at a multiple of its size (a
+    float32 view at an odd byte offset is not, and vector code may then fault)."""
+    return np.require(image, dtype=_engine_dtype(image.dtype), requirements=["C", "A"])
 
 
 def _engine_float(dtype: np.dtype) -> np.dtype:
