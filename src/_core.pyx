@@ -42,14 +42,20 @@ cdef extern from "column_pass.h" nogil:
 
 cdef extern from "row_taps.h" nogil:
     void cconv_taps_u8(uint8_t *dst, const float **sources, const float *weights,
-                       Py_ssize_t taps, Py_ssize_t n, bint stream)
+                       Py_ssize_t taps, Py_ssize_t n, bint stream, const void *ahead,
+                       Py_ssize_t ahead_scale)
     void cconv_taps_f32(float *dst, const float **sources, const float *weights,
-                        Py_ssize_t taps, Py_ssize_t n, bint stream)
+                        Py_ssize_t taps, Py_ssize_t n, bint stream, const void *ahead,
+                        Py_ssize_t ahead_scale)
     void cconv_store_fence()
 
 cdef extern from "window_sums.h" nogil:
+    int CCONV_BOX_ROW
     void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, Py_ssize_t n, Py_ssize_t k,
                                Py_ssize_t stride)
+    void cconv_box_row_f32(const float *x, float *out, Py_ssize_t n, Py_ssize_t k,
+                           Py_ssize_t stride, float weight, bint stream, const void *ahead,
+                           Py_ssize_t ahead_bytes)
 
 cdef extern from "cpu_features.h" nogil:
     int CCONV_OPENMP
@@ -83,6 +89,12 @@ ctypedef fused out_t:
 # The accumulator: float32 for speed where the Python layer decides its precision is enough
 # (uint8 and float32 images), float64 otherwise. The kernel is passed in this type.
 ctypedef fused acc_t:
+    float
+    double
+
+# The box path's running sums: exact uint32 for integer images (wrapping), else the accumulator.
+ctypedef fused sum_t:
+    uint32_t
     float
     double
 
@@ -329,18 +341,19 @@ cdef inline void load_row(const in_t *src, acc_t *ext, Py_ssize_t v, Py_ssize_t 
 
 cdef inline void accumulate_and_store(const acc_t **sources, const acc_t *weights,
                                       Py_ssize_t taps, acc_t *acc, out_t *dst,
-                                      Py_ssize_t n, bint stream) noexcept nogil:
+                                      Py_ssize_t n, bint stream, const void *ahead,
+                                      Py_ssize_t ahead_scale) noexcept nogil:
     """One output row of n samples, a chunk at a time, each stored while it is in L1 cache.
     When the output has the accumulator's type, the chunks accumulate in the output itself.
     float32 accumulators stored as uint8 or float32 take row_taps.h's one-pass loops in the
-    AVX2 and AVX-512 modules, which `stream` the stores to memory (see there); the other
-    loops ignore it."""
+    AVX2 and AVX-512 modules, which `stream` the stores to memory and prefetch the row `ahead`
+    (see there); the other loops ignore both."""
     cdef Py_ssize_t start = 0
     if acc_t is float and out_t is uint8_t and CCONV_COLUMN_VECTOR:
-        cconv_taps_u8(dst, sources, weights, taps, n, stream)
+        cconv_taps_u8(dst, sources, weights, taps, n, stream, ahead, ahead_scale)
         return
     if acc_t is float and out_t is float and CCONV_COLUMN_VECTOR:
-        cconv_taps_f32(dst, sources, weights, taps, n, stream)
+        cconv_taps_f32(dst, sources, weights, taps, n, stream, ahead, ahead_scale)
         return
     if (out_t is float and acc_t is float) or (out_t is double and acc_t is double):
         while start < n:
@@ -382,7 +395,11 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
         for t in range(taps):
             sources[t] = (ring + ring_slot(y - anchor_y + tap_row[t], kernel_height) * ring_stride
                           + tap_offset[t])
-        accumulate_and_store(sources, weights, taps, acc, dst + y * row_len, row_len, stream)
+        # the next source row, read by the next load_row, is prefetched meanwhile
+        accumulate_and_store(sources, weights, taps, acc, dst + y * row_len, row_len, stream,
+                             source_row(src, v + 1, height, row_len, mode)
+                             if v + 1 < y_stop - anchor_y + kernel_height - 1 else NULL,
+                             sizeof(in_t))
 
 
 cdef inline void column_pass(acc_t *out, const in_t **rows, const acc_t *weights,
@@ -435,15 +452,23 @@ cdef inline void copy_edges(acc_t *filtered, const acc_t *edges, Py_ssize_t star
         memcpy(filtered + j2, edges + start + j2 - row_len, (m - j2) * sizeof(acc_t))
 
 
+cdef inline const in_t *chunk_of(const in_t *row, Py_ssize_t start) noexcept nogil:
+    """row + start, or NULL for a NULL row."""
+    return row + start if row != NULL else NULL
+
+
 cdef inline void row_filter_and_store(const acc_t *filtered, const acc_t *row_weights,
                                       const Py_ssize_t *row_offset, Py_ssize_t row_taps,
                                       acc_t *acc, out_t *dst, Py_ssize_t n,
-                                      const acc_t **sources, bint stream) noexcept nogil:
-    """The row filter along a filtered chunk (in L1 cache), stored into dst[0:n]."""
+                                      const acc_t **sources, bint stream,
+                                      const in_t *ahead) noexcept nogil:
+    """The row filter along a filtered chunk (in L1 cache), stored into dst[0:n]; `ahead`
+    (or NULL): n image samples to prefetch meanwhile."""
     cdef Py_ssize_t t
     for t in range(row_taps):
         sources[t] = filtered + row_offset[t]
-    accumulate_and_store(sources, row_weights, row_taps, acc, dst, n, stream)
+    accumulate_and_store(sources, row_weights, row_taps, acc, dst, n, stream, ahead,
+                         sizeof(in_t))
 
 
 cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
@@ -476,6 +501,8 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
     cdef acc_t *acc = lower_edges + padded(halo)
     cdef acc_t *live_weights = acc + CHUNK
     cdef const in_t *row
+    cdef const in_t *next_upper = NULL
+    cdef const in_t *next_lower = NULL
     cdef acc_t outside, cval_column = 0
     cdef bint paired
     cdef bint pairs = ((in_t is uint8_t or in_t is float) and acc_t is float
@@ -491,6 +518,14 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                 rows[t] = source_row(src, y - anchor_y + t, height, row_len, mode)
                 paired = paired and rows[t] != NULL
         if paired:
+            # The next pair's two new rows, prefetched chunk by chunk while this pair's row
+            # filters run, so that its column pass does not wait for memory.
+            next_upper = next_lower = NULL
+            if y + 3 < y_stop:
+                next_upper = source_row(src, y - anchor_y + kernel_height + 1, height, row_len,
+                                        mode)
+                next_lower = source_row(src, y - anchor_y + kernel_height + 2, height, row_len,
+                                        mode)
             column_filter_edges(edges, rows, column_weights, column_taps, 0, cval_column,
                                 column_source, width, channels, kernel_width, anchor_x)
             column_filter_edges(lower_edges, rows + 1, column_weights, column_taps, 0,
@@ -526,76 +561,19 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                                          column_weights, kernel_height, start + j1 - left,
                                          j2 - j1)
                 row_filter_and_store(lower_filtered, row_weights, row_offset, row_taps, acc,
-                                     dst + (y + 1) * row_len + start, n, sources, stream)
+                                     dst + (y + 1) * row_len + start, n, sources, stream,
+                                     chunk_of(next_lower, start))
+                row_filter_and_store(filtered, row_weights, row_offset, row_taps, acc,
+                                     dst + y * row_len + start, n, sources, stream,
+                                     chunk_of(next_upper, start))
             else:
                 column_pass(filtered + j1, rows, live_weights, live, outside, start + j1 - left,
                             j2 - j1)
-            row_filter_and_store(filtered, row_weights, row_offset, row_taps, acc,
-                                 dst + y * row_len + start, n, sources, stream)
+                row_filter_and_store(filtered, row_weights, row_offset, row_taps, acc,
+                                     dst + y * row_len + start, n, sources, stream,
+                                     <const in_t *> NULL)
             start += CHUNK
         y += 2 if paired else 1
-
-
-cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
-                    Py_ssize_t channels, Py_ssize_t kernel_height, Py_ssize_t kernel_width,
-                    Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, acc_t cval,
-                    const Py_ssize_t *column_source, acc_t weight, bint check_finite,
-                    Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *ring, Py_ssize_t ring_stride,
-                    acc_t *ext, acc_t *column_sum, acc_t *acc, bint *row_finite) noexcept nogil:
-    """The box path (every weight equal): window sums along each new row (window_sum), and a
-    running sum down the columns: add the row entering the window, subtract the row leaving.
-    The ring keeps kernel_height + 1 rows so that the row leaving is still there.
-
-    The running sum is recomputed from the ring every kernel_height rows, counted from row 0
-    of the plane (a block starts early to reach such a row), so rounding cannot build up and
-    results do not depend on how rows are split between threads. It is also recomputed when
-    the row leaving held a NaN or infinity (possible only when check_finite), which a
-    subtraction would smear down the column.
-    """
-    cdef Py_ssize_t row_len = width * channels
-    cdef Py_ssize_t ring_rows = kernel_height + 1
-    cdef Py_ssize_t y, v, j, i, start, n
-    cdef Py_ssize_t first = y_start - y_start % kernel_height  # a recompute row at or before
-    cdef acc_t *entering
-    cdef const acc_t *leaving
-    cdef acc_t *column
-    cdef bint recompute
-    for v in range(first - anchor_y, y_stop - anchor_y + kernel_height - 1):
-        entering = ring + ring_slot(v, ring_rows) * ring_stride
-        leaving = ring + ring_slot(v - kernel_height, ring_rows) * ring_stride
-        load_row(src, ext, v, height, width, channels, kernel_width, anchor_x, mode, cval,
-                 column_source)
-        window_sum(ext, entering, row_len, kernel_width, channels)
-        row_finite[ring_slot(v, ring_rows)] = not check_finite or all_finite(entering, row_len)
-        y = v + anchor_y - kernel_height + 1
-        if y < first:
-            continue
-        recompute = (y == first or y % kernel_height == 0
-                     or not row_finite[ring_slot(v - kernel_height, ring_rows)])
-        if recompute:  # the window's rows in order from the top
-            memcpy(column_sum, ring + ring_slot(y - anchor_y, ring_rows) * ring_stride,
-                   row_len * sizeof(acc_t))
-            for j in range(1, kernel_height):
-                column = ring + ring_slot(y - anchor_y + j, ring_rows) * ring_stride
-                for i in range(row_len):
-                    column_sum[i] += column[i]
-        if y < y_start:
-            if not recompute:
-                for i in range(row_len):
-                    column_sum[i] += entering[i] - leaving[i]
-            continue
-        start = 0
-        while start < row_len:
-            n = min(CHUNK, row_len - start)
-            if recompute:
-                for i in range(n):
-                    acc[i] = weight * column_sum[start + i]
-            else:
-                for i in range(n):
-                    column_sum[start + i] += entering[start + i] - leaving[start + i]
-                    acc[i] = weight * column_sum[start + i]
-            store_row(acc, dst + y * row_len + start, n)
-            start += CHUNK
 
 
 cdef inline const in_t *source_row(const in_t *src, Py_ssize_t v, Py_ssize_t height,
@@ -605,41 +583,123 @@ cdef inline const in_t *source_row(const in_t *src, Py_ssize_t v, Py_ssize_t hei
     return src + r * row_len if r >= 0 else NULL
 
 
-cdef inline void add_row(uint32_t *sums, const in_t *row, uint32_t cval,
-                         Py_ssize_t n) noexcept nogil:
-    """sums[i] += row[i] in wrapping uint32 arithmetic; a NULL row stands for cval."""
+cdef inline void add_row(sum_t *sums, const in_t *row, sum_t cval, Py_ssize_t n) noexcept nogil:
+    """sums[i] += row[i] (uint32 sums wrap); a NULL row stands for cval."""
     cdef Py_ssize_t i
     if row == NULL:
         for i in range(n):
             sums[i] += cval
     else:
         for i in range(n):
-            sums[i] += <uint32_t> row[i]
+            sums[i] += <sum_t> row[i]
 
 
-cdef inline void update_column_sums(uint32_t *sums, const in_t *entering, const in_t *leaving,
-                                    uint32_t cval, Py_ssize_t n) noexcept nogil:
-    """sums[i] += entering[i] - leaving[i] in wrapping uint32 arithmetic, in one pass; a NULL
-    row stands for cval."""
+cdef inline void add_two_rows(sum_t *sums, const in_t *upper, const in_t *lower, sum_t cval,
+                              Py_ssize_t n) noexcept nogil:
+    """add_row for two rows, in one pass where neither is NULL (half the passes to add up a
+    window's rows)."""
+    cdef Py_ssize_t i
+    if upper == NULL or lower == NULL:
+        add_row(sums, upper, cval, n)
+        add_row(sums, lower, cval, n)
+    else:
+        for i in range(n):
+            sums[i] += <sum_t> upper[i] + <sum_t> lower[i]
+
+
+cdef inline void update_column_sums(sum_t *sums, const in_t *entering, const in_t *leaving,
+                                    sum_t cval, Py_ssize_t n) noexcept nogil:
+    """sums[i] += entering[i] - leaving[i] in one pass (uint32 sums wrap); a NULL row stands
+    for cval."""
     cdef Py_ssize_t i
     if entering != NULL and leaving != NULL:
         for i in range(n):
-            sums[i] += <uint32_t> entering[i] - <uint32_t> leaving[i]
+            sums[i] += <sum_t> entering[i] - <sum_t> leaving[i]
     elif entering != NULL:
         for i in range(n):
-            sums[i] += <uint32_t> entering[i] - cval
+            sums[i] += <sum_t> entering[i] - cval
     elif leaving != NULL:
         for i in range(n):
-            sums[i] += cval - <uint32_t> leaving[i]
+            sums[i] += cval - <sum_t> leaving[i]
 
 
-cdef inline void border_column_sums(uint32_t *dst, const uint32_t *interior, Py_ssize_t column,
-                                    Py_ssize_t channels, uint32_t border_sum) noexcept nogil:
-    """One border pixel of the column sums: those of interior pixel `column`, or of a column
-    of cval where column is -1."""
-    cdef Py_ssize_t c
-    for c in range(channels):
-        dst[c] = border_sum if column < 0 else interior[column * channels + c]
+cdef inline void border_column_sums(sum_t *column_sums, const Py_ssize_t *column_source,
+                                    Py_ssize_t width, Py_ssize_t channels,
+                                    Py_ssize_t kernel_width, Py_ssize_t anchor_x,
+                                    sum_t border_sum) noexcept nogil:
+    """The border pixels of a row of column sums whose interior starts at pixel anchor_x: they
+    repeat interior pixels (or are a column of cval, border_sum, where column_source is -1), as
+    the row extension does."""
+    cdef Py_ssize_t q, p, c
+    cdef const sum_t *interior = column_sums + anchor_x * channels
+    for q in range(kernel_width - 1):  # the border pixels, left then right of the interior
+        p = q if q < anchor_x else q + width
+        for c in range(channels):
+            column_sums[p * channels + c] = (border_sum if column_source[p] < 0
+                                             else interior[column_source[p] * channels + c])
+
+
+cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
+                    Py_ssize_t channels, Py_ssize_t kernel_height, Py_ssize_t kernel_width,
+                    Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, acc_t cval,
+                    const Py_ssize_t *column_source, acc_t weight, bint check_finite,
+                    Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *column_sums, acc_t *copy,
+                    acc_t *window, acc_t *acc, bint stream) noexcept nogil:
+    """The box path (every weight equal) in float sums. Down the columns: the sum of the
+    kernel_height rows of the window, read straight from the image, updated by one row entering
+    and one leaving per output row. Along the row: the window sums of those column sums.
+
+    The column sums are recomputed from the window's rows every kernel_height rows, counted
+    from row 0 of the plane (a block starts early to reach such a row), so rounding cannot
+    build up and results do not depend on how rows are split between threads. They are also
+    recomputed after a row where they held a NaN or infinity (possible only when
+    check_finite), which a subtraction would smear down the column.
+
+    Along the row, float32 sums stored as float32 take window_sums.h's running sums in double
+    (AVX-512 module, up to 8 channels; they `stream` their stores); the rest window_sum's
+    O(log k) passes, on a copy of the column sums (window_sum overwrites its input).
+    """
+    cdef Py_ssize_t row_len = width * channels, ext_len = (width + kernel_width - 1) * channels
+    cdef Py_ssize_t y, v, j, i, start, n
+    cdef Py_ssize_t first = y_start - y_start % kernel_height  # a recompute row at or before
+    cdef acc_t *interior = column_sums + anchor_x * channels
+    cdef bint finite = True
+    for y in range(first, y_stop):
+        v = y - anchor_y  # the window's top row
+        if y == first or y % kernel_height == 0 or not finite:  # its rows, from the top
+            memset(interior, 0, row_len * sizeof(acc_t))
+            add_row(interior, source_row(src, v, height, row_len, mode), cval, row_len)
+            for j in range(1, kernel_height - 1, 2):
+                add_two_rows(interior, source_row(src, v + j, height, row_len, mode),
+                             source_row(src, v + j + 1, height, row_len, mode), cval, row_len)
+            if kernel_height % 2 == 0:
+                add_row(interior, source_row(src, v + kernel_height - 1, height, row_len, mode),
+                        cval, row_len)
+        else:
+            update_column_sums(interior,
+                               source_row(src, v + kernel_height - 1, height, row_len, mode),
+                               source_row(src, v - 1, height, row_len, mode), cval, row_len)
+        border_column_sums(column_sums, column_source, width, channels, kernel_width, anchor_x,
+                           cval * kernel_height)
+        finite = not check_finite or all_finite(column_sums, ext_len)
+        if y < y_start:
+            continue
+        if (acc_t is float and out_t is float and CCONV_BOX_ROW and channels <= 8
+                and finite):
+            cconv_box_row_f32(column_sums, dst + y * row_len, row_len, kernel_width, channels,
+                              weight, stream,
+                              source_row(src, v + kernel_height, height, row_len, mode),
+                              row_len * sizeof(in_t) if y + 1 < y_stop else 0)
+            continue
+        memcpy(copy, column_sums, ext_len * sizeof(acc_t))
+        window_sum(copy, window, row_len, kernel_width, channels)
+        start = 0
+        while start < row_len:
+            n = min(CHUNK, row_len - start)
+            for i in range(n):
+                acc[i] = weight * window[start + i]
+            store_row(acc, dst + y * row_len + start, n)
+            start += CHUNK
 
 
 cdef void integer_box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
@@ -657,7 +717,7 @@ cdef void integer_box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_s
     for any thread count or instruction set, and the same as adding the window up.
     """
     cdef Py_ssize_t row_len = width * channels
-    cdef Py_ssize_t y, v, p, i, start, n
+    cdef Py_ssize_t y, v, i, start, n
     cdef uint32_t *interior = column_sums + anchor_x * channels
     cdef uint32_t border_sum = cval * <uint32_t> kernel_height  # a column of cval
     memset(interior, 0, row_len * sizeof(uint32_t))
@@ -669,13 +729,8 @@ cdef void integer_box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_s
             update_column_sums(interior, source_row(src, v, height, row_len, mode),
                                source_row(src, v - kernel_height, height, row_len, mode),
                                cval, row_len)
-        # The border columns repeat interior columns (or are cval), as the row extension does.
-        for p in range(anchor_x):
-            border_column_sums(column_sums + p * channels, interior, column_source[p],
-                               channels, border_sum)
-        for p in range(anchor_x + width, width + kernel_width - 1):
-            border_column_sums(column_sums + p * channels, interior, column_source[p],
-                               channels, border_sum)
+        border_column_sums(column_sums, column_source, width, channels, kernel_width, anchor_x,
+                           border_sum)
         cconv_window_sums_u32(column_sums, window, row_len, kernel_width, channels)
         start = 0
         while start < row_len:
@@ -713,11 +768,9 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef Py_ssize_t row_len = width * channels
     cdef Py_ssize_t ext_len = (width + kernel_width - 1) * channels
     # Scratch rows start on cache lines (64 bytes), so loads down the ring never split lines
-    cdef Py_ssize_t ring_len = padded(row_len if path != DIRECT else ext_len)
-    # Per thread: the ring (one spare row: the box path's row leaving), one extended row, a
-    # running column sum, two chunks; and row flags. The separable path's scratch is its own.
-    cdef Py_ssize_t scratch_len = ((kernel_height + 1) * ring_len + padded(ext_len)
-                                   + padded(row_len) + 2 * CHUNK)
+    cdef Py_ssize_t ring_len = padded(ext_len)
+    # Per thread: the direct path's ring of extended rows and a chunk (the other paths' below)
+    cdef Py_ssize_t scratch_len = kernel_height * ring_len + CHUNK
     cdef Py_ssize_t halo = (kernel_width - 1) * channels
     cdef Py_ssize_t sums_len = ext_len + row_len  # the integer box: column and window sums
     cdef Py_ssize_t max_taps = kernel_height * kernel_width + kernel_height + kernel_width
@@ -744,13 +797,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef acc_t *scratch = NULL
     cdef void *scratch_memory = NULL
     cdef const acc_t **sources = NULL
-    cdef bint *row_finite = NULL
     cdef const void **image_rows = NULL
     cdef acc_t *mine
-    cdef acc_t *ring
-    cdef acc_t *ext
-    cdef acc_t *column_sum
-    cdef acc_t *acc
 
     # Enough blocks for every thread to get one; fewer, longer blocks reload fewer ring rows.
     blocks_per_plane = min(height, max(1, (threads + planes - 1) // planes))
@@ -765,6 +813,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     weights = <acc_t *> malloc(max_taps * sizeof(acc_t))
     if path == SEPARABLE:  # two filtered chunks with their halo, two edges, a chunk, weights
         scratch_len = 2 * padded(CHUNK + halo) + 2 * padded(halo) + CHUNK + padded(kernel_height)
+    if path == BOX:  # column sums, a copy of them, window sums, a chunk
+        scratch_len = 2 * padded(ext_len) + padded(row_len) + CHUNK
     if integer_sums:  # only the chunk of the float scratch is used
         scratch_len = CHUNK
         sums_scratch = <uint32_t *> malloc(threads * sums_len * sizeof(uint32_t))
@@ -772,11 +822,10 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     if scratch_memory != NULL:  # up to the next cache line
         scratch = <acc_t *> ((<size_t> scratch_memory + 63) & ~(<size_t> 63))
     sources = <const acc_t **> malloc(threads * max_taps * sizeof(acc_t *))
-    row_finite = <bint *> malloc(threads * (kernel_height + 1) * sizeof(bint))
     image_rows = <const void **> malloc(threads * (kernel_height + 1) * sizeof(void *))
     try:
         if (column_source == NULL or tap_row == NULL or tap_offset == NULL or weights == NULL
-                or scratch == NULL or sources == NULL or row_finite == NULL or image_rows == NULL
+                or scratch == NULL or sources == NULL or image_rows == NULL
                 or integer_sums and sums_scratch == NULL):
             raise MemoryError("cconv: not enough memory for the row buffers")
         for p in range(width + kernel_width - 1):
@@ -809,10 +858,6 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                 y_start = (unit % blocks_per_plane) * rows_per_block
                 y_stop = min(height, y_start + rows_per_block)
                 mine = scratch + threadid() * scratch_len
-                ring = mine
-                ext = ring + (kernel_height + 1) * ring_len
-                column_sum = ext + padded(ext_len)
-                acc = column_sum + padded(row_len)
                 if integer_sums:
                     column_sums = sums_scratch + threadid() * sums_len
                     integer_box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
@@ -824,7 +869,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                     direct_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
                                  channels, kernel_height, kernel_width, anchor_y, anchor_x, mode,
                                  cval_acc, column_source, weights, tap_row, tap_offset, taps,
-                                 y_start, y_stop, ring, ring_len, acc,
+                                 y_start, y_stop, mine, ring_len, mine + kernel_height * ring_len,
                                  sources + threadid() * max_taps, stream)
                 elif path == SEPARABLE:
                     separable_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
@@ -839,8 +884,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                     box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width, channels,
                               kernel_height, kernel_width, anchor_y, anchor_x, mode, cval_acc,
                               column_source, kernel[0, 0], check_finite, y_start, y_stop,
-                              ring, ring_len, ext, column_sum, acc,
-                              row_finite + threadid() * (kernel_height + 1))
+                              mine, mine + padded(ext_len), mine + 2 * padded(ext_len),
+                              mine + 2 * padded(ext_len) + padded(row_len), stream)
                 if stream:
                     cconv_store_fence()
     finally:
@@ -850,6 +895,5 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         free(weights)
         free(scratch_memory)
         free(sources)
-        free(row_finite)
         free(image_rows)
         free(sums_scratch)

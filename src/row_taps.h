@@ -80,8 +80,20 @@ static inline ptrdiff_t cconv_stream_head(const void *dst, ptrdiff_t sample_size
     return head;
 }
 
+/*
+ * ahead (may be NULL): the image row the caller reads next, ahead_scale bytes per sample of
+ * this row; the 4-vector blocks prefetch it into L1 a block's share at a time, so that reading
+ * it from memory overlaps this row's arithmetic instead of following it.
+ */
+static inline void cconv_prefetch(const void *ahead, ptrdiff_t from, ptrdiff_t to)
+{
+    for (; from < to; from += 64)
+        _mm_prefetch((const char *)ahead + from, _MM_HINT_T0);
+}
+
 static inline void cconv_taps_u8(uint8_t *dst, const float **sources, const float *weights,
-                                 ptrdiff_t taps, ptrdiff_t n, int stream)
+                                 ptrdiff_t taps, ptrdiff_t n, int stream, const void *ahead,
+                                 ptrdiff_t ahead_scale)
 {
     CCONV_VEC a[4];
     ptrdiff_t i = 0, head = cconv_stream_head(dst, 1, n, &stream);
@@ -93,6 +105,8 @@ static inline void cconv_taps_u8(uint8_t *dst, const float **sources, const floa
     }
     i = head;
     for (; i + 4 * CCONV_WIDTH <= n; i += 4 * CCONV_WIDTH) {
+        if (ahead)
+            cconv_prefetch(ahead, i * ahead_scale, (i + 4 * CCONV_WIDTH) * ahead_scale);
         cconv_taps_block(a, 4, sources, weights, taps, i);
         if (stream)
             for (k = 0; k < 4; k += CCONV_PER16)
@@ -110,7 +124,8 @@ static inline void cconv_taps_u8(uint8_t *dst, const float **sources, const floa
 }
 
 static inline void cconv_taps_f32(float *dst, const float **sources, const float *weights,
-                                  ptrdiff_t taps, ptrdiff_t n, int stream)
+                                  ptrdiff_t taps, ptrdiff_t n, int stream, const void *ahead,
+                                  ptrdiff_t ahead_scale)
 {
     CCONV_VEC a[4];
     ptrdiff_t i = 0, head = cconv_stream_head(dst, sizeof(float), n, &stream);
@@ -122,6 +137,8 @@ static inline void cconv_taps_f32(float *dst, const float **sources, const float
     }
     i = head;
     for (; i + 4 * CCONV_WIDTH <= n; i += 4 * CCONV_WIDTH) {
+        if (ahead)
+            cconv_prefetch(ahead, i * ahead_scale, (i + 4 * CCONV_WIDTH) * ahead_scale);
         cconv_taps_block(a, 4, sources, weights, taps, i);
         if (stream)
             for (k = 0; k < 4; k++)
@@ -143,11 +160,19 @@ static inline void cconv_store_fence(void) { _mm_sfence(); }
 
 #else /* no vector code at this level: never called (CCONV_COLUMN_VECTOR is 0) */
 static inline void cconv_taps_u8(uint8_t *dst, const float **sources, const float *weights,
-                                 ptrdiff_t taps, ptrdiff_t n, int stream)
-{ (void)dst; (void)sources; (void)weights; (void)taps; (void)n; (void)stream; }
+                                 ptrdiff_t taps, ptrdiff_t n, int stream, const void *ahead,
+                                 ptrdiff_t ahead_scale)
+{
+    (void)dst; (void)sources; (void)weights; (void)taps; (void)n; (void)stream;
+    (void)ahead; (void)ahead_scale;
+}
 static inline void cconv_taps_f32(float *dst, const float **sources, const float *weights,
-                                  ptrdiff_t taps, ptrdiff_t n, int stream)
-{ (void)dst; (void)sources; (void)weights; (void)taps; (void)n; (void)stream; }
+                                  ptrdiff_t taps, ptrdiff_t n, int stream, const void *ahead,
+                                  ptrdiff_t ahead_scale)
+{
+    (void)dst; (void)sources; (void)weights; (void)taps; (void)n; (void)stream;
+    (void)ahead; (void)ahead_scale;
+}
 static inline void cconv_store_fence(void) {}
 #endif
 

@@ -205,6 +205,48 @@ def test_integer_box_running_sums(simd_level, dtype, channels):
                 assert_matches_reference(result, reference, kernel, image)
 
 
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 7, 8, 9])  # 9: past the vector loop's 8
+def test_float32_box_running_sums(simd_level, monkeypatch, channels):
+    # float32 boxes stored as float32 take running sums in double along the row, 16 outputs at
+    # a time in the AVX-512 module (window_sums.h): rows shorter and longer than a block, a box
+    # wider than the image, a NaN (which sends its rows to the O(log k) window sums), normal
+    # and streaming stores (at every output alignment); threads split the rows differently.
+    rng = np.random.default_rng(channels)
+    for shape in [(9, 3, channels), (12, 41, channels), (5, 150, channels)]:
+        image = random_image(shape, np.float32, rng)
+        if shape[1] == 41:
+            image[4, 17, 0] = np.nan
+        for kernel_shape in [(31, 31), (1, 16), (3, 45), (9, 2)]:
+            kernel = box_kernel(kernel_shape, rng)
+            for mode, cval in [("nearest", 0.0), ("wrap", 0.0), ("constant", -9.5)]:
+                with np.errstate(invalid="ignore"):
+                    reference = reference_filter(image, kernel, mode, cval=cval)
+                expected = cconv.correlate(image, kernel, mode=mode, cval=cval, method="box")
+                assert np.array_equal(np.isnan(expected), np.isnan(reference))
+                finite = ~np.isnan(reference)
+                assert_matches_reference(expected[finite], reference[finite], kernel,
+                                         np.nan_to_num(image))
+                monkeypatch.setattr(cconv.api, "_STREAM_BYTES", 0)
+                for offset, threads in [(0, 3), (1, 1), (9, 2), (15, 1)]:
+                    out = np.empty(image.size + offset, np.float32)[offset:].reshape(shape)
+                    cconv.correlate(image, kernel, mode=mode, cval=cval, method="box",
+                                    out=out, threads=threads)
+                    np.testing.assert_array_equal(out, expected)
+                monkeypatch.undo()
+
+
+def test_float32_box_keeps_dark_regions_exact_next_to_bright_ones(simd_level):
+    # A running sum in float32 would carry the rounding of sums near 1e6 along the whole row,
+    # into windows of values near 1e-3; in double (and in the window sums) it stays far below.
+    image = np.full((8, 400), 1e-3, np.float32)
+    image[:, :100] = 1e6
+    image[:, 150:] += np.linspace(0, 1e-4, 250, dtype=np.float32)  # not a constant
+    kernel = cconv.kernels.box(31)
+    result = cconv.correlate(image, kernel)
+    reference = reference_filter(image, kernel)
+    np.testing.assert_allclose(result[:, 120:], reference[:, 120:], rtol=1e-6)
+
+
 @pytest.mark.parametrize("width", [32768, 32769])  # the last box whose uint16 sums fit in int32
 def test_integer_box_sums_at_the_int32_limit(width):
     image = np.full((2, 3), 65535, np.uint16)
