@@ -37,6 +37,13 @@ cdef extern from "column_pass.h" nogil:
                                Py_ssize_t start, Py_ssize_t n)
     void cconv_column_f32(float *out, const float **rows, const float *weights,
                           Py_ssize_t taps, Py_ssize_t start, Py_ssize_t n)
+    enum: CCONV_SYMMETRIC_MAX_TAPS
+    void cconv_column_u8_symmetric(float *out, const uint8_t **rows, const float *weights,
+                                   Py_ssize_t taps, Py_ssize_t start, Py_ssize_t n)
+    void cconv_column_u8_group_symmetric(float *const *outs, Py_ssize_t offset,
+                                         Py_ssize_t count, const uint8_t **rows,
+                                         const float *weights, Py_ssize_t taps,
+                                         Py_ssize_t start, Py_ssize_t n)
     void cconv_column_f32_group(float *const *outs, Py_ssize_t offset, Py_ssize_t count,
                                 const float **rows, const float *weights, Py_ssize_t taps,
                                 Py_ssize_t start, Py_ssize_t n)
@@ -410,12 +417,15 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
 
 cdef inline void column_pass(acc_t *out, const in_t **rows, const acc_t *weights,
                              Py_ssize_t taps, acc_t outside, Py_ssize_t start,
-                             Py_ssize_t n) noexcept nogil:
+                             Py_ssize_t n, bint symmetric) noexcept nogil:
     """out[i] = sum_t weights[t] * rows[t][start + i] + outside, for i in [0, n): the column
     filter read straight from the image rows (converted as they are loaded). `outside` is the
-    part of the rows of cval outside the image (constant mode), 0 otherwise."""
+    part of the rows of cval outside the image (constant mode), 0 otherwise. `symmetric`: the
+    rows and weights qualify for column_pass.h's symmetric loop (see separable_block)."""
     cdef Py_ssize_t i
-    if in_t is uint8_t and acc_t is float and CCONV_COLUMN_VECTOR:
+    if in_t is uint8_t and acc_t is float and CCONV_COLUMN_VECTOR and symmetric:
+        cconv_column_u8_symmetric(out, rows, weights, taps, start, n)
+    elif in_t is uint8_t and acc_t is float and CCONV_COLUMN_VECTOR:
         cconv_column_u8(out, rows, weights, taps, start, n)
     elif in_t is float and acc_t is float and CCONV_COLUMN_VECTOR:
         cconv_column_f32(out, rows, weights, taps, start, n)
@@ -430,7 +440,7 @@ cdef inline void column_filter_edges(acc_t *edges, const in_t **rows, const acc_
                                      Py_ssize_t taps, acc_t outside, acc_t cval_column,
                                      const Py_ssize_t *column_source, Py_ssize_t width,
                                      Py_ssize_t channels, Py_ssize_t kernel_width,
-                                     Py_ssize_t anchor_x) noexcept nogil:
+                                     Py_ssize_t anchor_x, bint symmetric) noexcept nogil:
     """The column filter of the border pixels of one output row, into `edges`: the anchor_x
     pixels left of the image, then the kernel_width - 1 - anchor_x right of it. Each is the
     column filter of the image column it repeats, or `cval_column` for a column of cval."""
@@ -444,7 +454,7 @@ cdef inline void column_filter_edges(acc_t *edges, const in_t **rows, const acc_
                 edge[c] = cval_column
         else:
             column_pass(edge, rows, weights, taps, outside, column_source[pixel] * channels,
-                        channels)
+                        channels, symmetric)
 
 
 cdef inline void copy_edges(acc_t *filtered, const acc_t *edges, Py_ssize_t start,
@@ -502,6 +512,7 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
     cdef Py_ssize_t left = anchor_x * channels, halo = (kernel_width - 1) * channels
     cdef Py_ssize_t chunk = min(<Py_ssize_t> SEPARABLE_CHUNK, row_len)
     cdef Py_ssize_t y, t, g, group, live, start, n, m, j1, j2
+    cdef bint symmetric
     # Per output row of a group: its filtered chunk (with halo), its border samples, and the
     # image row to prefetch while its row filter runs (one of the next group's new rows).
     cdef acc_t *filtered[CCONV_COLUMN_GROUP]
@@ -520,6 +531,13 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                     + CCONV_COLUMN_GROUP * padded(chunk + halo) + g * padded(halo))
     for t in range(column_taps):  # the column filter of a column made of cval
         cval_column += column_weights[t] * cval
+    # uint8 under symmetric column weights: pairs of rows are added first (column_pass.h),
+    # wherever all the rows under the kernel are inside the image, grouped or not, so that
+    # results still do not depend on the split between threads.
+    symmetric = (in_t is uint8_t and groups and kernel_height % 2 == 1
+                 and kernel_height <= CCONV_SYMMETRIC_MAX_TAPS)
+    for t in range(column_taps):
+        symmetric = symmetric and column_weights[t] == column_weights[column_taps - 1 - t]
     y = y_start
     while y < y_stop:
         group = min(<Py_ssize_t> CCONV_COLUMN_GROUP, y_stop - y) if groups else 1
@@ -539,7 +557,7 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                                           height, row_len, mode)
                 column_filter_edges(edges[g], rows + g, column_weights, column_taps, 0,
                                     cval_column, column_source, width, channels, kernel_width,
-                                    anchor_x)
+                                    anchor_x, symmetric)
         else:  # the rows under the column taps; those outside the image (constant) are cval
             live = 0
             outside = 0
@@ -552,7 +570,8 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                     live_weights[live] = column_weights[t]
                     live += 1
             column_filter_edges(edges[0], rows, live_weights, live, outside, cval_column,
-                                column_source, width, channels, kernel_width, anchor_x)
+                                column_source, width, channels, kernel_width, anchor_x,
+                                symmetric and live == column_taps)
         start = 0
         while start < row_len:
             n = min(chunk, row_len - start)
@@ -562,7 +581,11 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
             for g in range(group):
                 copy_edges(filtered[g], edges[g], start, j1, j2, m, row_len)
             if group > 1:
-                if in_t is uint8_t and acc_t is float:
+                if in_t is uint8_t and acc_t is float and symmetric:
+                    cconv_column_u8_group_symmetric(<float *const *> filtered, j1, group, rows,
+                                                    column_weights, kernel_height,
+                                                    start + j1 - left, j2 - j1)
+                elif in_t is uint8_t and acc_t is float:
                     cconv_column_u8_group(<float *const *> filtered, j1, group, rows,
                                           column_weights, kernel_height, start + j1 - left,
                                           j2 - j1)
@@ -576,7 +599,7 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                                          chunk_of(ahead[g], start))
             else:
                 column_pass(filtered[0] + j1, rows, live_weights, live, outside,
-                            start + j1 - left, j2 - j1)
+                            start + j1 - left, j2 - j1, symmetric and live == column_taps)
                 row_filter_and_store(filtered[0], row_weights, row_offset, row_taps, acc,
                                      dst + y * row_len + start, n, sources, stream,
                                      <const in_t *> NULL)

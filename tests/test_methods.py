@@ -67,7 +67,8 @@ def test_results_do_not_depend_on_threads(method, dtype):
 @pytest.mark.parametrize("mode", ["reflect", "constant"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("kernel_height", [2, 5, 7, 13])  # 13: the taps take three passes
-def test_separable_groups_of_output_rows(simd_level, dtype, kernel_height, mode):
+@pytest.mark.parametrize("symmetric", [False, True], ids=["asymmetric", "symmetric"])
+def test_separable_groups_of_output_rows(simd_level, dtype, kernel_height, mode, symmetric):
     # With no zero column weight, the separable path computes output rows in groups of up to
     # four where all the rows under them lie inside the image (so in constant mode, not near
     # the top and the bottom); a block's last group may be shorter (21 rows: 3 threads give
@@ -75,9 +76,12 @@ def test_separable_groups_of_output_rows(simd_level, dtype, kernel_height, mode)
     # the same whichever way its block was cut. The shapes cover the vector loops' tails (33
     # pixels), rows of more than one chunk (2800 RGB pixels: 8400 samples, chunks of 8192),
     # and a kernel wider than the image (41 on 33), whose edges repeat the border columns or
-    # are cval.
+    # are cval. Symmetric column weights (odd heights to 15) take uint8 images through their
+    # own loops, which add each pair of rows first (src/column_pass.h).
     rng = np.random.default_rng(kernel_height)
     column = rng.uniform(0.2, 1.0, kernel_height) * rng.choice([-1, 1], kernel_height)
+    if symmetric:
+        column[kernel_height // 2 + 1:] = column[: (kernel_height - 1) // 2][::-1]
     for shape, kernel_width in [((2, 21, 33, 3), 3), ((1, 9, 2800, 3), 5), ((21, 33), 41)]:
         row = rng.uniform(0.2, 1.0, kernel_width)
         kernel = np.outer(column, row) / (kernel_height * row.sum())
