@@ -500,8 +500,8 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
     """The separable path (kernel = column x row), column filter first. For each chunk of an
     output row the column filter runs down the image rows under the kernel, read straight from
     the image (no conversion pass, no ring of rows), into `filtered`: the chunk's part of the
-    output row's column-filtered, border-extended row. The row filter then runs along it, in L1
-    cache, and the chunk is stored. kh + kw multiply-adds per sample instead of kh * kw.
+    output row's column-filtered, border-extended row. The row filter then runs along it, in
+    cache (L1 or L2: chunks of up to SEPARABLE_CHUNK samples), and the chunk is stored. kh + kw multiply-adds per sample instead of kh * kw.
 
     uint8 and float32 images in the AVX2/AVX-512 modules take up to CCONV_COLUMN_GROUP output
     rows at a time where the column taps are kernel_height consecutive image rows, all inside

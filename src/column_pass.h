@@ -12,7 +12,8 @@
  *   Against two rows at a time: 1080p RGB, 1 thread, 4-13% faster (5x5 float32 the most).
  *
  * Every sample is summed the same way everywhere (vector loops, scalar tail, any group size):
- * tap after tap, one fused multiply-add each, starting from 0. So a sample's result does not
+ * tap after tap, one fused multiply-add each, starting from 0 (the symmetric uint8 loops
+ * below have one order of their own, also everywhere). So a sample's result does not
  * depend on where it falls in the row, nor on which rows were grouped (which depends on how
  * rows are split between threads). Compiled into each engine level: the AVX2 and AVX-512
  * modules get these loops; the baseline module has none (CCONV_COLUMN_VECTOR is 0) and the
