@@ -1,7 +1,12 @@
 /*
- * The multiply-add of one output row and its store, in one pass, for float32 accumulators
+ * The multiply-add of output rows and their store, in one pass, for float32 accumulators
  * stored as uint8 or float32 (the direct path's taps, the separable path's row filter):
- *     dst[i] = sum_t weights[t] * sources[t][i]    for i in [0, n)
+ *     dst[g][i] = sum_t weights[t * group + g] * sources[t][i]    for i in [0, n), g < count
+ * Zero weights are multiplied like the others, without a test: a group's weights hold zeros
+ * (see below), and a test per weight cost GCC its registers (an accumulator spilled to the
+ * stack: AVX2, 1080p RGB uint8, random 15x15, slower than one row at a time). The engine
+ * passes groups only over finite samples, where a zero weight adds exactly nothing (the sums
+ * start from +0 and are never -0), so the result equals skipping it.
  *
  * Why by hand: the engine's generic loop adds up to eight taps per pass into an accumulator
  * row, then a second pass rounds and stores it. Here every tap of a block of samples is summed
@@ -10,10 +15,21 @@
  * more than eight taps. In a microbenchmark on this project's Zen-4 machine (rows in L1), a
  * uint8 row of 5 taps went from 11.5 to 9.5 cycles per 16 samples, of 9 taps from 19.4 to 15.4.
  *
- * Every sample is summed the same way wherever it falls (4-vector blocks, 16-sample blocks,
- * scalar tail): tap after tap, one fused multiply-add each, starting from 0; uint8 is rounded
- * by store_u8.h's rule in vectors and in the tail alike. Only the AVX2 and AVX-512 modules
- * have these loops (CCONV_COLUMN_VECTOR); the baseline module's stubs are never called.
+ * Why rows in groups (the direct path, CCONV_TAPS_GROUP output rows per pass): one kernel's
+ * taps over a group of output rows read the same source samples, at other kernel rows. Each
+ * source vector is then loaded once and multiplied into every row of the group (4 rows with
+ * AVX-512, 2 with AVX2's 16 registers), instead of loaded once per row, and the multiply-adds,
+ * not the loads, set the pace. 1080p RGB float32, random 15x15, 1 thread: AVX-512 (with a
+ * test per zero weight, microbenchmark) 46 -> 28 ms; AVX2 (engine A/B) 85 -> 60 ms, and
+ * uint8 79 -> 51 ms. Which kernels are grouped: see correlate in _core.pyx.
+ *
+ * Every sample is summed the same way wherever it falls (block of four vectors, one 16-sample
+ * or one-vector block, scalar tail, any group): tap after tap in the sources' order, one fused
+ * multiply-add each, starting from 0; uint8 is rounded by store_u8.h's rule in vectors and in
+ * the tail alike. With the sources in the kernel's row-major order for every row of a group
+ * (the engine builds them so), a row's result does not depend on its group. Only the AVX2 and
+ * AVX-512 modules have these loops (CCONV_COLUMN_VECTOR); the baseline module's stubs are
+ * never called.
  */
 #ifndef CCONV_ROW_TAPS_H
 #define CCONV_ROW_TAPS_H
@@ -22,43 +38,62 @@
 #include "store_u8.h"
 
 #if CCONV_COLUMN_VECTOR
-/* a[0..count) = the taps' sums for the count * CCONV_WIDTH samples from i */
-static inline void cconv_taps_block(CCONV_VEC *a, int count, const float **sources,
-                                    const float *weights, ptrdiff_t taps, ptrdiff_t i)
-{
-    ptrdiff_t t;
-    int k;
-    for (k = 0; k < count; k++)
-        a[k] = CCONV_ZERO;
-    for (t = 0; t < taps; t++) {
-        const float *p = sources[t] + i;
-        CCONV_VEC w = CCONV_SET1(weights[t]);
-        for (k = 0; k < count; k++)
-            a[k] = CCONV_FMA(w, CCONV_LOAD_F32(p + k * CCONV_WIDTH), a[k]);
-    }
-}
-
-/* the same for one sample (fmaf is one instruction at these levels) */
-static inline float cconv_taps_sample(const float **sources, const float *weights,
-                                      ptrdiff_t taps, ptrdiff_t i)
-{
-    float s = 0.0f;
-    ptrdiff_t t;
-    for (t = 0; t < taps; t++)
-        s = fmaf(weights[t], sources[t][i], s);
-    return s;
-}
-
 #if CCONV_WIDTH == 16
+/* 16 accumulators of 4 x 4 vectors, of the 32 registers */
+#define CCONV_TAPS_GROUP 4
 #define CCONV_STORE16_U8(d, a) _mm_storeu_si128((__m128i *)(d), cconv_pack_u8((a)[0]))
 #define CCONV_STREAM16_U8(d, a) _mm_stream_si128((__m128i *)(d), cconv_pack_u8((a)[0]))
 #define CCONV_STREAM_F32 _mm512_stream_ps
 #else
+/* AVX2 has 16 registers: 2 x 4 accumulators, the 4 vectors loaded, a weight */
+#define CCONV_TAPS_GROUP 2
 #define CCONV_STORE16_U8(d, a) _mm_storeu_si128((__m128i *)(d), cconv_pack_u8((a)[0], (a)[1]))
 #define CCONV_STREAM16_U8(d, a) _mm_stream_si128((__m128i *)(d), cconv_pack_u8((a)[0], (a)[1]))
 #define CCONV_STREAM_F32 _mm256_stream_ps
 #endif
 #define CCONV_PER16 (16 / CCONV_WIDTH) /* vectors per 16 samples */
+#define CCONV_ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/*
+ * a[g][0..vectors) = row g's sums for the vectors * CCONV_WIDTH samples from i. `group` and
+ * `vectors` are constants where this is inlined, so the loops unroll and a stays in registers.
+ */
+CCONV_ALWAYS_INLINE void cconv_taps_block(CCONV_VEC (*a)[4], int group, int vectors,
+                                          const float **sources, const float *weights,
+                                          ptrdiff_t taps, ptrdiff_t i)
+{
+    ptrdiff_t t;
+    int g, k;
+    for (g = 0; g < group; g++)
+        for (k = 0; k < vectors; k++)
+            a[g][k] = CCONV_ZERO;
+    for (t = 0; t < taps; t++, weights += group) {
+        const float *p = sources[t] + i;
+        CCONV_VEC v[4];
+        for (k = 0; k < vectors; k++)
+            v[k] = CCONV_LOAD_F32(p + k * CCONV_WIDTH);
+        for (g = 0; g < group; g++) {
+            CCONV_VEC w = CCONV_SET1(weights[g]);
+            for (k = 0; k < vectors; k++)
+                a[g][k] = CCONV_FMA(w, v[k], a[g][k]);
+        }
+    }
+}
+
+/* the same for sample i (fmaf is one instruction at these levels) */
+CCONV_ALWAYS_INLINE void cconv_taps_sample(float *s, int group, const float **sources,
+                                           const float *weights, ptrdiff_t taps, ptrdiff_t i)
+{
+    ptrdiff_t t;
+    int g;
+    for (g = 0; g < group; g++)
+        s[g] = 0.0f;
+    for (t = 0; t < taps; t++, weights += group) {
+        float x = sources[t][i];
+        for (g = 0; g < group; g++)
+            s[g] = fmaf(weights[g], x, s[g]);
+    }
+}
 
 /*
  * stream: store the 4-vector blocks with non-temporal stores, for outputs too large to stay in
@@ -80,49 +115,104 @@ static inline ptrdiff_t cconv_stream_head(const void *dst, ptrdiff_t sample_size
     return head;
 }
 
-/*
- * ahead (may be NULL): the image row the caller reads next, ahead_scale bytes per sample of
- * this row; the 4-vector blocks prefetch it a block's share at a time, so that reading it from
- * memory overlaps this row's arithmetic instead of following it. Into L2, not L1: there it
- * evicted the rows a large kernel's taps were reading (1080p RGB float32, random 15x15, 1
- * thread: 47 ms without prefetch, 58 into L1, 47 into L2; 3x3: 3.6, 3.3, 2.9).
- */
-static inline void cconv_prefetch(const void *ahead, ptrdiff_t from, ptrdiff_t to)
+/* vectors of sums (a multiple of CCONV_PER16 for uint8) into dst from sample i */
+CCONV_ALWAYS_INLINE void cconv_store_vectors(void *dst, int u8, ptrdiff_t i, const CCONV_VEC *a,
+                                             int vectors, int stream)
 {
-    for (; from < to; from += 64)
-        _mm_prefetch((const char *)ahead + from, _MM_HINT_T1);
+    int k;
+    if (u8) {
+        uint8_t *d = (uint8_t *)dst + i;
+        for (k = 0; k < vectors; k += CCONV_PER16) {
+            if (stream)
+                CCONV_STREAM16_U8(d + k * CCONV_WIDTH, a + k);
+            else
+                CCONV_STORE16_U8(d + k * CCONV_WIDTH, a + k);
+        }
+    } else {
+        float *d = (float *)dst + i;
+        for (k = 0; k < vectors; k++) {
+            if (stream)
+                CCONV_STREAM_F32(d + k * CCONV_WIDTH, a[k]);
+            else
+                CCONV_STORE(d + k * CCONV_WIDTH, a[k]);
+        }
+    }
 }
 
+/*
+ * ahead (may be NULL, as may its entries): per row of the group, an image row the caller reads
+ * next, ahead_scale bytes per sample of these rows; the 4-vector blocks prefetch them a
+ * block's share at a time, so that reading them from memory overlaps this arithmetic instead
+ * of following it. Into L2, not L1: there it evicted the rows a large kernel's taps were
+ * reading (1080p RGB float32, random 15x15, 1 thread: 47 ms without prefetch, 58 into L1, 47
+ * into L2; 3x3: 3.6, 3.3, 2.9).
+ */
+CCONV_ALWAYS_INLINE void cconv_prefetch(const void *const *ahead, int group, ptrdiff_t from,
+                                        ptrdiff_t to)
+{
+    int g;
+    for (g = 0; g < group; g++)
+        if (ahead[g])
+            for (ptrdiff_t at = from; at < to; at += 64)
+                _mm_prefetch((const char *)ahead[g] + at, _MM_HINT_T1);
+}
+
+/*
+ * The sums above into dst[0..count) (count <= group; rows from count on are computed and
+ * dropped), uint8 (u8) or float32. The unit of the partial blocks is 16 samples for uint8
+ * (one 16-byte store), one vector for float32.
+ */
+CCONV_ALWAYS_INLINE void cconv_taps_rows(void *const *dst, int u8, int group, int count,
+                                         const float **sources, const float *weights,
+                                         ptrdiff_t taps, ptrdiff_t n, int stream,
+                                         const void *const *ahead, ptrdiff_t ahead_scale)
+{
+    CCONV_VEC a[CCONV_TAPS_GROUP][4];
+    float s[CCONV_TAPS_GROUP];
+    const ptrdiff_t unit = u8 ? 16 : CCONV_WIDTH, block = 4 * CCONV_WIDTH;
+    const int unit_vectors = u8 ? CCONV_PER16 : 1;
+    ptrdiff_t i, head;
+    int g;
+    for (g = 1; g < count; g++) /* streaming needs every row at the same 64-byte phase */
+        if (((uintptr_t)dst[g] - (uintptr_t)dst[0]) & 63)
+            stream = 0;
+    head = cconv_stream_head(dst[0], u8 ? 1 : sizeof(float), n, &stream);
+    for (i = 0; i < head; i += unit) {
+        ptrdiff_t at = i + unit <= head ? i : (head >= unit ? head - unit : 0);
+        cconv_taps_block(a, group, unit_vectors, sources, weights, taps, at);
+        for (g = 0; g < count; g++)
+            cconv_store_vectors(dst[g], u8, at, a[g], unit_vectors, 0);
+    }
+    for (i = head; i + block <= n; i += block) {
+        if (ahead)
+            cconv_prefetch(ahead, group, i * ahead_scale, (i + block) * ahead_scale);
+        cconv_taps_block(a, group, 4, sources, weights, taps, i);
+        for (g = 0; g < count; g++)
+            cconv_store_vectors(dst[g], u8, i, a[g], 4, stream);
+    }
+    for (; i + unit <= n; i += unit) {
+        cconv_taps_block(a, group, unit_vectors, sources, weights, taps, i);
+        for (g = 0; g < count; g++)
+            cconv_store_vectors(dst[g], u8, i, a[g], unit_vectors, 0);
+    }
+    for (; i < n; i++) {
+        cconv_taps_sample(s, group, sources, weights, taps, i);
+        for (g = 0; g < count; g++) {
+            if (u8)
+                ((uint8_t *)dst[g])[i] = cconv_round_u8(s[g]);
+            else
+                ((float *)dst[g])[i] = s[g];
+        }
+    }
+}
+
+/* One row (weights one per tap), `ahead` one row or NULL: the separable path's row filter. */
 static inline void cconv_taps_u8(uint8_t *dst, const float **sources, const float *weights,
                                  ptrdiff_t taps, ptrdiff_t n, int stream, const void *ahead,
                                  ptrdiff_t ahead_scale)
 {
-    CCONV_VEC a[4];
-    ptrdiff_t i = 0, head = cconv_stream_head(dst, 1, n, &stream);
-    int k;
-    for (; i < head; i += 16) {
-        ptrdiff_t at = i + 16 <= head ? i : (head >= 16 ? head - 16 : 0);
-        cconv_taps_block(a, CCONV_PER16, sources, weights, taps, at);
-        CCONV_STORE16_U8(dst + at, a);
-    }
-    i = head;
-    for (; i + 4 * CCONV_WIDTH <= n; i += 4 * CCONV_WIDTH) {
-        if (ahead)
-            cconv_prefetch(ahead, i * ahead_scale, (i + 4 * CCONV_WIDTH) * ahead_scale);
-        cconv_taps_block(a, 4, sources, weights, taps, i);
-        if (stream)
-            for (k = 0; k < 4; k += CCONV_PER16)
-                CCONV_STREAM16_U8(dst + i + k * CCONV_WIDTH, a + k);
-        else
-            for (k = 0; k < 4; k += CCONV_PER16)
-                CCONV_STORE16_U8(dst + i + k * CCONV_WIDTH, a + k);
-    }
-    for (; i + 16 <= n; i += 16) {
-        cconv_taps_block(a, CCONV_PER16, sources, weights, taps, i);
-        CCONV_STORE16_U8(dst + i, a);
-    }
-    for (; i < n; i++)
-        dst[i] = cconv_round_u8(cconv_taps_sample(sources, weights, taps, i));
+    void *rows[1] = {dst};
+    cconv_taps_rows(rows, 1, 1, 1, sources, weights, taps, n, stream, &ahead, ahead_scale);
 }
 
 /*
@@ -137,38 +227,38 @@ static __attribute__((noinline)) void cconv_taps_f32(float *dst, const float **s
                                                      ptrdiff_t n, int stream, const void *ahead,
                                                      ptrdiff_t ahead_scale)
 {
-    CCONV_VEC a[4];
-    ptrdiff_t i = 0, head = cconv_stream_head(dst, sizeof(float), n, &stream);
-    int k;
-    for (; i < head; i += CCONV_WIDTH) {
-        ptrdiff_t at = i + CCONV_WIDTH <= head ? i : (head >= CCONV_WIDTH ? head - CCONV_WIDTH : 0);
-        cconv_taps_block(a, 1, sources, weights, taps, at);
-        CCONV_STORE(dst + at, a[0]);
-    }
-    i = head;
-    for (; i + 4 * CCONV_WIDTH <= n; i += 4 * CCONV_WIDTH) {
-        if (ahead)
-            cconv_prefetch(ahead, i * ahead_scale, (i + 4 * CCONV_WIDTH) * ahead_scale);
-        cconv_taps_block(a, 4, sources, weights, taps, i);
-        if (stream)
-            for (k = 0; k < 4; k++)
-                CCONV_STREAM_F32(dst + i + k * CCONV_WIDTH, a[k]);
-        else
-            for (k = 0; k < 4; k++)
-                CCONV_STORE(dst + i + k * CCONV_WIDTH, a[k]);
-    }
-    for (; i + CCONV_WIDTH <= n; i += CCONV_WIDTH) {
-        cconv_taps_block(a, 1, sources, weights, taps, i);
-        CCONV_STORE(dst + i, a[0]);
-    }
-    for (; i < n; i++)
-        dst[i] = cconv_taps_sample(sources, weights, taps, i);
+    void *rows[1] = {dst};
+    cconv_taps_rows(rows, 0, 1, 1, sources, weights, taps, n, stream, &ahead, ahead_scale);
+}
+
+/* count (1 to CCONV_TAPS_GROUP) rows, weights CCONV_TAPS_GROUP per tap: the direct path */
+static __attribute__((noinline)) void cconv_taps_group_u8(uint8_t *const *dst, int count,
+                                                          const float **sources,
+                                                          const float *weights, ptrdiff_t taps,
+                                                          ptrdiff_t n, int stream,
+                                                          const void *const *ahead,
+                                                          ptrdiff_t ahead_scale)
+{
+    cconv_taps_rows((void *const *)dst, 1, CCONV_TAPS_GROUP, count, sources, weights, taps, n,
+                    stream, ahead, ahead_scale);
+}
+
+static __attribute__((noinline)) void cconv_taps_group_f32(float *const *dst, int count,
+                                                           const float **sources,
+                                                           const float *weights, ptrdiff_t taps,
+                                                           ptrdiff_t n, int stream,
+                                                           const void *const *ahead,
+                                                           ptrdiff_t ahead_scale)
+{
+    cconv_taps_rows((void *const *)dst, 0, CCONV_TAPS_GROUP, count, sources, weights, taps, n,
+                    stream, ahead, ahead_scale);
 }
 
 /* Orders the streaming stores before whatever follows (another thread reading the output) */
 static inline void cconv_store_fence(void) { _mm_sfence(); }
 
 #else /* no vector code at this level: never called (CCONV_COLUMN_VECTOR is 0) */
+#define CCONV_TAPS_GROUP 1
 static inline void cconv_taps_u8(uint8_t *dst, const float **sources, const float *weights,
                                  ptrdiff_t taps, ptrdiff_t n, int stream, const void *ahead,
                                  ptrdiff_t ahead_scale)
@@ -181,6 +271,22 @@ static inline void cconv_taps_f32(float *dst, const float **sources, const float
                                   ptrdiff_t ahead_scale)
 {
     (void)dst; (void)sources; (void)weights; (void)taps; (void)n; (void)stream;
+    (void)ahead; (void)ahead_scale;
+}
+static inline void cconv_taps_group_u8(uint8_t *const *dst, int count, const float **sources,
+                                       const float *weights, ptrdiff_t taps, ptrdiff_t n,
+                                       int stream, const void *const *ahead,
+                                       ptrdiff_t ahead_scale)
+{
+    (void)dst; (void)count; (void)sources; (void)weights; (void)taps; (void)n; (void)stream;
+    (void)ahead; (void)ahead_scale;
+}
+static inline void cconv_taps_group_f32(float *const *dst, int count, const float **sources,
+                                        const float *weights, ptrdiff_t taps, ptrdiff_t n,
+                                        int stream, const void *const *ahead,
+                                        ptrdiff_t ahead_scale)
+{
+    (void)dst; (void)count; (void)sources; (void)weights; (void)taps; (void)n; (void)stream;
     (void)ahead; (void)ahead_scale;
 }
 static inline void cconv_store_fence(void) {}

@@ -97,6 +97,61 @@ def test_separable_groups_of_output_rows(simd_level, dtype, kernel_height, mode,
                 single)
 
 
+@pytest.mark.parametrize("mode", ["nearest", "constant"])
+@pytest.mark.parametrize("out_dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
+def test_direct_groups_of_output_rows(simd_level, dtype, out_dtype, mode):
+    # Dense kernels (a group's zero weights at most a quarter of its taps) take the direct
+    # path's output rows in groups in the AVX2 / AVX-512 modules (2 or 4 rows, src/row_taps.h),
+    # which multiply the group's zero weights too; a block's last group may be short (21 rows:
+    # 2 threads give blocks of 11 and 10, 3 threads 7, 5 threads 5). Every row must match the
+    # reference and come out the same whichever way its block was cut, bit for bit. Shapes:
+    # the vector loops' tails (37 RGB pixels), a kernel larger than the image (23x23 on 6x5).
+    rng = np.random.default_rng(21)
+    for shape, kernel_shape in [((21, 37, 3), (15, 15)), ((2, 21, 70), (9, 11)),
+                                ((21, 9), (4, 4)), ((6, 5), (23, 23))]:
+        kernel = rng.uniform(-1, 1, kernel_shape)
+        kernel[kernel_shape[0] // 2, 0] = 0.0  # a zero weight of the kernel's own
+        kernel *= 1.7 / np.abs(kernel).sum()
+        image = random_image(shape, dtype, rng)
+        reference = reference_filter(image, kernel, mode, cval=7.25)
+        single = cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=1,
+                                 method="direct", dtype=out_dtype)
+        assert_matches_reference(single, reference, kernel, image)
+        for threads in (2, 3, 5):
+            np.testing.assert_array_equal(
+                cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=threads,
+                                method="direct", dtype=out_dtype),
+                single)
+
+
+@pytest.mark.parametrize("out_dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
+def test_direct_groups_skip_zero_weights_at_nan_and_infinity(simd_level, out_dtype):
+    # A group multiplies its zero weights, and 0 * inf is NaN where scipy (skipping them) gives
+    # a number: so rows under a group that hold NaN or infinity are computed one at a time.
+    # Here the kernel's first row and middle column are zero, so many outputs meet the
+    # infinities only through zero weights, and must stay finite.
+    rng = np.random.default_rng(12)
+    image = (rng.standard_normal((40, 50, 2)) * 10).astype(np.float32)
+    image[9, 20, 0], image[10, 3, 1], image[30, 44, 0] = np.inf, -np.inf, np.nan
+    kernel = rng.uniform(-1, 1, (15, 15)) / 30
+    kernel[0, :], kernel[:, 7] = 0.0, 0.0
+    with np.errstate(invalid="ignore"):  # inf - inf in the reference's sum
+        reference = reference_filter(image, kernel)
+    single = cconv.correlate(image, kernel, threads=1, method="direct", dtype=out_dtype)
+    if out_dtype == np.float32:
+        np.testing.assert_array_equal(np.isnan(single), np.isnan(reference))
+        finite = np.isfinite(reference)
+        np.testing.assert_array_equal(np.isinf(single), np.isinf(reference))
+        assert_matches_reference(single[finite], reference[finite], kernel, image[np.isfinite(image)])
+    else:
+        assert_matches_reference(single, np.nan_to_num(reference, nan=0.0), kernel, image)
+    for threads in (2, 3):
+        np.testing.assert_array_equal(
+            cconv.correlate(image, kernel, threads=threads, method="direct", dtype=out_dtype),
+            single)
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("method", ["direct", "separable"])
 def test_streaming_stores_at_every_alignment(simd_level, monkeypatch, method, dtype):
