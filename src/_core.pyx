@@ -66,6 +66,7 @@ cdef extern from "row_taps.h" nogil:
 
 cdef extern from "window_sums.h" nogil:
     int CCONV_BOX_ROW
+    int CCONV_BOX_CHANNELS
     void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, Py_ssize_t n, Py_ssize_t k,
                                Py_ssize_t stride)
     void cconv_box_row_f32(const float *x, float *out, Py_ssize_t n, Py_ssize_t k,
@@ -732,8 +733,9 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
     check_finite), which a subtraction would smear down the column.
 
     Along the row, float32 sums stored as float32 take window_sums.h's running sums in double
-    (AVX-512 module, up to 8 channels; they `stream` their stores); the rest window_sum's
-    O(log k) passes, on a copy of the column sums (window_sum overwrites its input).
+    (AVX-512 module up to 8 channels, AVX2 up to 4; they `stream` their stores); the rest
+    window_sum's O(log k) passes, on a copy of the column sums (window_sum overwrites its
+    input).
     """
     cdef Py_ssize_t row_len = width * channels, ext_len = (width + kernel_width - 1) * channels
     cdef Py_ssize_t y, v, j, i, start, n
@@ -760,8 +762,8 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
         finite = not check_finite or all_finite(column_sums, ext_len)
         if y < y_start:
             continue
-        if (acc_t is float and out_t is float and CCONV_BOX_ROW and channels <= 8
-                and finite):
+        if (acc_t is float and out_t is float and CCONV_BOX_ROW
+                and channels <= CCONV_BOX_CHANNELS and finite):
             cconv_box_row_f32(column_sums, dst + y * row_len, row_len, kernel_width, channels,
                               weight, stream,
                               source_row(src, v + kernel_height, height, row_len, mode),

@@ -252,24 +252,29 @@ def test_box_method_needs_equal_weights():
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16], ids=lambda d: np.dtype(d).name)
 def test_integer_box_running_sums(simd_level, dtype, channels):
     # Integer images take exact integer running sums on the box path, 16 lanes at a time in
-    # the AVX-512 module: rows of many blocks, channel counts around the lane count, and the
-    # constant mode with an integer cval (still exact) and a fractional one (the float path).
+    # the AVX-512 module, 8 in the AVX2 module (two chains, the row's halves, where rows are
+    # long: the 400-pixel rows): rows of many blocks, channel counts around the lane counts,
+    # and the constant mode with an integer cval (still exact) and a fractional one (the float
+    # path).
     rng = np.random.default_rng(zlib.crc32(repr((dtype, channels)).encode()))
-    image = random_image((2, 13, 37, channels), dtype, rng)
-    for kernel_shape in [(31, 31), (1, 16), (9, 2)]:
-        kernel = box_kernel(kernel_shape, rng)
-        for mode, cval in [("nearest", 0.0), ("wrap", 0.0), ("constant", -9.0),
-                           ("constant", 2.5)]:
-            reference = reference_filter(image, kernel, mode, cval=cval)
-            for threads in (1, 3):
-                result = cconv.correlate(image, kernel, mode=mode, cval=cval, threads=threads)
-                assert_matches_reference(result, reference, kernel, image)
+    for shape in [(2, 13, 37, channels), (1, 5, 400, channels)]:
+        image = random_image(shape, dtype, rng)
+        for kernel_shape in [(31, 31), (1, 16), (9, 2)]:
+            kernel = box_kernel(kernel_shape, rng)
+            for mode, cval in [("nearest", 0.0), ("wrap", 0.0), ("constant", -9.0),
+                               ("constant", 2.5)]:
+                reference = reference_filter(image, kernel, mode, cval=cval)
+                for threads in (1, 3):
+                    result = cconv.correlate(image, kernel, mode=mode, cval=cval,
+                                             threads=threads)
+                    assert_matches_reference(result, reference, kernel, image)
 
 
 @pytest.mark.parametrize("channels", [1, 2, 3, 4, 7, 8, 9])  # 9: past the vector loop's 8
 def test_float32_box_running_sums(simd_level, monkeypatch, channels):
     # float32 boxes stored as float32 take running sums in double along the row, 16 outputs at
-    # a time in the AVX-512 module (window_sums.h): rows shorter and longer than a block, a box
+    # a time in the AVX-512 module (up to 8 channels), 8 in two chains (the row's halves) in
+    # the AVX2 module (up to 4; window_sums.h): rows shorter and longer than a block, a box
     # wider than the image, a NaN (which sends its rows to the O(log k) window sums), normal
     # and streaming stores (at every output alignment); threads split the rows differently.
     rng = np.random.default_rng(channels)
