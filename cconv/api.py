@@ -175,7 +175,7 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
         return _deliver(result, out)
 
     source = _engine_input(image)
-    engine_out_dtype = out_dtype if out_dtype in _NATIVE else _engine_float(source.dtype)
+    engine_out_dtype = _engine_output(source.dtype, out_dtype)
     accumulator = _accumulator(source.dtype, engine_out_dtype)
     path, engine_kernel, column, row = _plan(weights, method, accumulator,
                                              source.dtype.kind in "iu")
@@ -424,6 +424,19 @@ def _engine_input(image: np.ndarray) -> np.ndarray:
     copy). Aligned: the compiled loops assume each sample starts at a multiple of its size (a
     float32 view at an odd byte offset is not, and vector code may then fault)."""
     return np.require(image, dtype=_engine_dtype(image.dtype), requirements=["C", "A"])
+
+
+def _engine_output(source: np.dtype, output: np.dtype) -> np.dtype:
+    """The dtype the engine writes for an image of `source` (an engine dtype) to become
+    `output`: the output itself where the engine has that pair (the image's own type, float32,
+    float64); for other native outputs the accumulator's float, which round_and_saturate then
+    turns into the same integers the engine would store (the engine is compiled only for the
+    common pairs: its build time grows with their number); for the rest a float wide enough."""
+    if output in (source, np.float32, np.float64):
+        return output
+    if output in _NATIVE:
+        return _accumulator(source, output)
+    return _engine_float(source)
 
 
 def _engine_float(dtype: np.dtype) -> np.dtype:

@@ -839,7 +839,23 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     have the kernel's height and width; 0 <= anchor < kernel size on each axis; mode is a value
     of MODES; path a value of PATHS; threads >= 1. `stream`: write the output with streaming
     stores where the loops can (src/row_taps.h), for outputs too large to stay in cache.
+    The output has the image's type, float32 or float64; the accumulator is float32 exactly
+    for uint8 and float32 images with outputs other than float64 (cconv.api._accumulator).
+    Other combinations raise TypeError.
     """
+    # Of the 50 combinations of the fused types, these 13 are compiled; Cython drops the
+    # others' bodies (unreachable after the raise). Compiling all 50 took about 7 minutes per
+    # module on this project's 2-core machine, and pip's build isolation compiles everything
+    # again on every install. The Python layer makes other outputs from the accumulator's
+    # float type, rounded and saturated as the engine would.
+    if not ((out_t is float or out_t is double or in_t is uint8_t and out_t is uint8_t
+             or in_t is uint16_t and out_t is uint16_t or in_t is int16_t and out_t is int16_t)
+            and (acc_t is float and (in_t is uint8_t or in_t is float) and not out_t is double
+                 or acc_t is double and not ((in_t is uint8_t or in_t is float)
+                                             and not out_t is double))):
+        raise TypeError("cconv engine: outputs are the image's type, float32 or float64; "
+                        "float32 accumulators are for uint8 and float32 images with outputs "
+                        "other than float64, float64 accumulators for the rest")
     cdef Py_ssize_t planes = image.shape[0], height = image.shape[1]
     cdef Py_ssize_t width = image.shape[2] // channels
     cdef Py_ssize_t kernel_height = kernel.shape[0], kernel_width = kernel.shape[1]

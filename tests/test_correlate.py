@@ -64,6 +64,18 @@ def test_every_input_output_dtype_pair(simd_level, dtype, out_dtype):
     assert_matches_reference(result, reference_filter(image, kernel), kernel, image)
 
 
+def test_engine_refuses_pairs_it_was_not_compiled_for():
+    # The engine is compiled for outputs of the image's own type, float32 and float64 (other
+    # outputs are rounded from a float result by the Python layer, which
+    # test_every_input_output_dtype_pair covers); a call outside those raises, never crashes.
+    engine = cconv._engine.engine
+    image = np.zeros((1, 4, 4), np.uint16)
+    no_factor = np.empty(0)
+    with pytest.raises(TypeError, match="outputs are the image's type"):
+        engine.correlate(image, np.zeros((1, 4, 4), np.uint8), np.ones((1, 1)), no_factor,
+                         no_factor, engine.PATHS["direct"], 1, 0, 0, 0, 0.0, 1, False)
+
+
 def test_impulse_response_shows_correlation_and_convolution_orientation():
     image = np.zeros((7, 7))
     image[3, 3] = 1
