@@ -29,10 +29,10 @@
 
 #if defined(__AVX2__) && !defined(__AVX512F__)
 /* Outputs i .. i + 7 from the 8 before them (`previous`), stored; returns them. */
-static inline __m256i cconv_sums8_u32(const uint32_t *x, uint32_t *out, ptrdiff_t i,
-                                      ptrdiff_t span, ptrdiff_t stride, __m256i previous,
-                                      int steps, const __m256i *shift_index,
-                                      const __m256i *shift_mask, __m256i carry_index)
+static inline __attribute__((always_inline)) __m256i
+cconv_sums8_u32(const uint32_t *x, uint32_t *out, ptrdiff_t i, ptrdiff_t span, ptrdiff_t stride,
+                __m256i previous, int steps, const __m256i *shift_index,
+                const __m256i *shift_mask, __m256i carry_index)
 {
     __m256i d = _mm256_sub_epi32(_mm256_loadu_si256((const __m256i *)(x + i + span)),
                                  _mm256_loadu_si256((const __m256i *)(x + i - stride)));
@@ -42,6 +42,28 @@ static inline __m256i cconv_sums8_u32(const uint32_t *x, uint32_t *out, ptrdiff_
     previous = _mm256_add_epi32(d, _mm256_permutevar8x32_epi32(previous, carry_index));
     _mm256_storeu_si256((__m256i *)(out + i), previous);
     return previous;
+}
+
+/* Outputs from 8 on: chain one from 8, chain two from 8 + half (both a multiple of 8 long),
+ * then chain two on to the last 8 outputs; returns the next output to compute. `steps` is a
+ * constant where this is inlined, so the shift steps unroll (a loop over them branched). */
+static inline __attribute__((always_inline)) ptrdiff_t
+cconv_sums_u32_chains(const uint32_t *x, uint32_t *out, ptrdiff_t n, ptrdiff_t half,
+                      ptrdiff_t span, ptrdiff_t stride, __m256i previous, __m256i later,
+                      int steps, const __m256i *shift_index, const __m256i *shift_mask,
+                      __m256i carry_index)
+{
+    ptrdiff_t i, i2 = 8 + half;
+    for (i = 8; i < 8 + half; i += 8, i2 += 8) {
+        previous = cconv_sums8_u32(x, out, i, span, stride, previous, steps, shift_index,
+                                   shift_mask, carry_index);
+        later = cconv_sums8_u32(x, out, i2, span, stride, later, steps, shift_index, shift_mask,
+                                carry_index);
+    }
+    for (i = i2; i + 8 <= n; i += 8)
+        later = cconv_sums8_u32(x, out, i, span, stride, later, steps, shift_index, shift_mask,
+                                carry_index);
+    return i;
 }
 #endif
 
@@ -99,7 +121,7 @@ static inline void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, ptrdi
          * lanes below shift); the carry is lane 8 - stride + j % stride of the previous 8. */
         __m256i shift_index[3], shift_mask[3], carry_index, previous, later;
         int steps = 0, lanes[8], mask[8];
-        ptrdiff_t shift, half, i2;
+        ptrdiff_t shift, half;
         for (shift = stride; shift < 8; shift *= 2, steps++) {
             for (j = 0; j < 8; j++) {
                 lanes[j] = (int)(j >= shift ? j - shift : 0);
@@ -113,30 +135,31 @@ static inline void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, ptrdi
         carry_index = _mm256_loadu_si256((const __m256i *)lanes);
         for (i = stride; i < 8; i++)
             out[i] = out[i - stride] + x[i + span] - x[i - stride];
-        previous = _mm256_loadu_si256((const __m256i *)out);
+        previous = later = _mm256_loadu_si256((const __m256i *)out);
         /* The carry is a chain (a permute and an add per 8 outputs, about 4 cycles): two
          * chains, the row's first and second half, run interleaved so that their latencies
-         * overlap. The second starts from 8 outputs added up (exact, as the rest). */
+         * overlap. The second starts from its 8 outputs before, added up (exact, as the
+         * rest), where that (k vector adds) costs less than the half row it runs. */
         half = (n - 8) / 16 * 8;
-        i2 = 8 + half;
-        if (half < 8 * k)
-            half = 0, i2 = 8;
-        for (i = i2 - 8; i < i2; i++) {
-            uint32_t sum = 0;
+        if (half < 2 * k)
+            half = 0;
+        if (half > 0) {
+            later = _mm256_setzero_si256();
             for (j = 0; j < k; j++)
-                sum += x[i + j * stride];
-            out[i] = sum;
+                later = _mm256_add_epi32(later, _mm256_loadu_si256(
+                    (const __m256i *)(x + half + j * stride)));
+            _mm256_storeu_si256((__m256i *)(out + half), later);
         }
-        later = _mm256_loadu_si256((const __m256i *)(out + i2 - 8));
-        for (i = 8; i < 8 + half; i += 8, i2 += 8) {
-            previous = cconv_sums8_u32(x, out, i, span, stride, previous, steps, shift_index,
-                                       shift_mask, carry_index);
-            later = cconv_sums8_u32(x, out, i2, span, stride, later, steps, shift_index,
-                                    shift_mask, carry_index);
+        switch (steps) {
+        case 0: i = cconv_sums_u32_chains(x, out, n, half, span, stride, previous, later, 0,
+                                          shift_index, shift_mask, carry_index); break;
+        case 1: i = cconv_sums_u32_chains(x, out, n, half, span, stride, previous, later, 1,
+                                          shift_index, shift_mask, carry_index); break;
+        case 2: i = cconv_sums_u32_chains(x, out, n, half, span, stride, previous, later, 2,
+                                          shift_index, shift_mask, carry_index); break;
+        default: i = cconv_sums_u32_chains(x, out, n, half, span, stride, previous, later, 3,
+                                           shift_index, shift_mask, carry_index);
         }
-        for (i = i2; i + 8 <= n; i += 8)
-            later = cconv_sums8_u32(x, out, i, span, stride, later, steps, shift_index,
-                                    shift_mask, carry_index);
         for (; i < n; i++)
             out[i] = out[i - stride] + x[i + span] - x[i - stride];
         return;
@@ -281,7 +304,7 @@ static inline __m256i cconv_lanes_pd(const ptrdiff_t *from)
 }
 
 /* Outputs i .. i + 3 (doubles, before the weight) from the 4 before them, `previous` */
-static inline __m256d cconv_box4(const float *x, ptrdiff_t i, ptrdiff_t span, ptrdiff_t stride,
+static inline __attribute__((always_inline)) __m256d cconv_box4(const float *x, ptrdiff_t i, ptrdiff_t span, ptrdiff_t stride,
                                  __m256d previous, int steps, const __m256i *shift_index,
                                  const __m256d *shift_mask, __m256i carry_index)
 {
@@ -294,7 +317,8 @@ static inline __m256d cconv_box4(const float *x, ptrdiff_t i, ptrdiff_t span, pt
 
 /* Outputs i .. i + 7 from the 4 before them (*previous, then the last 4 of these), times the
  * weight, stored; the next image row's share prefetched */
-static inline void cconv_box8(const float *x, float *out, ptrdiff_t i, ptrdiff_t span,
+static inline __attribute__((always_inline)) void
+cconv_box8(const float *x, float *out, ptrdiff_t i, ptrdiff_t span,
                               ptrdiff_t stride, __m256d *previous, __m256d weight, int steps,
                               const __m256i *shift_index, const __m256d *shift_mask,
                               __m256i carry_index, int stream, const void *ahead,
@@ -315,6 +339,29 @@ static inline void cconv_box8(const float *x, float *out, ptrdiff_t i, ptrdiff_t
         _mm256_storeu_ps(out + i, both);
 }
 
+/* Outputs from head on: chain one from head, chain two from head + half, then chain two on
+ * to the last 8 outputs; returns the next output to compute and leaves chain two's last 4
+ * in *later. `steps` is a constant where this is inlined (the shift steps unroll). */
+static inline __attribute__((always_inline)) ptrdiff_t
+cconv_box_chains(const float *x, float *out, ptrdiff_t n, ptrdiff_t head, ptrdiff_t half,
+                 ptrdiff_t span, ptrdiff_t stride, __m256d previous, __m256d *later,
+                 __m256d weight, int steps, const __m256i *shift_index,
+                 const __m256d *shift_mask, __m256i carry_index, int stream, const void *ahead,
+                 ptrdiff_t ahead_bytes)
+{
+    ptrdiff_t i, i2 = head + half;
+    for (i = head; i < head + half; i += 8, i2 += 8) {
+        cconv_box8(x, out, i, span, stride, &previous, weight, steps, shift_index, shift_mask,
+                   carry_index, stream, ahead, ahead_bytes);
+        cconv_box8(x, out, i2, span, stride, later, weight, steps, shift_index, shift_mask,
+                   carry_index, stream, ahead, ahead_bytes);
+    }
+    for (i = i2; i + 8 <= n; i += 8)
+        cconv_box8(x, out, i, span, stride, later, weight, steps, shift_index, shift_mask,
+                   carry_index, stream, ahead, ahead_bytes);
+    return i;
+}
+
 static inline void cconv_box_row_f32(const float *x, float *out, ptrdiff_t n, ptrdiff_t k,
                                      ptrdiff_t stride, float weight, int stream,
                                      const void *ahead, ptrdiff_t ahead_bytes)
@@ -328,7 +375,7 @@ static inline void cconv_box_row_f32(const float *x, float *out, ptrdiff_t n, pt
     __m256i shift_index[2], carry_index;
     __m256d shift_mask[2], previous, later;
     int steps = 0;
-    ptrdiff_t i, i2, j, c, shift, half, head = 4;
+    ptrdiff_t i, j, c, shift, half, head = 4;
     for (shift = stride; shift < 4; shift *= 2, steps++) {
         for (j = 0; j < 4; j++) {
             from[j] = j >= shift ? j - shift : 0;
@@ -351,29 +398,28 @@ static inline void cconv_box_row_f32(const float *x, float *out, ptrdiff_t n, pt
     for (j = 0; j < 4; j++)
         lanes[j] = ring[(head - 4 + j) & 7];
     previous = later = _mm256_loadu_pd(lanes);
-    /* The second chain starts at i2 from its 4 outputs before, added up, where that costs
-     * less than the half row it runs. */
+    /* The second chain starts at head + half from its 4 outputs before, added up (k vector
+     * adds, in the order the scalar loop adds), where that costs less than the half row. */
     half = (n - head) / 16 * 8;
-    if (half < 4 * k)
+    if (half < k)
         half = 0;
-    i2 = head + half;
     if (half > 0) {
-        for (j = 0; j < 4; j++) {
-            lanes[j] = 0.0;
-            for (c = 0; c < k; c++)
-                lanes[j] += (double)x[i2 - 4 + j + c * stride];
-        }
-        later = _mm256_loadu_pd(lanes);
+        later = _mm256_setzero_pd();
+        for (c = 0; c < k; c++)
+            later = _mm256_add_pd(later, _mm256_cvtps_pd(
+                _mm_loadu_ps(x + head + half - 4 + c * stride)));
     }
-    for (i = head; i < head + half; i += 8, i2 += 8) {
-        cconv_box8(x, out, i, span, stride, &previous, wv, steps, shift_index, shift_mask,
-                   carry_index, stream, ahead, ahead_bytes);
-        cconv_box8(x, out, i2, span, stride, &later, wv, steps, shift_index, shift_mask,
-                   carry_index, stream, ahead, ahead_bytes);
+    switch (steps) {
+    case 0: i = cconv_box_chains(x, out, n, head, half, span, stride, previous, &later, wv, 0,
+                                 shift_index, shift_mask, carry_index, stream, ahead,
+                                 ahead_bytes); break;
+    case 1: i = cconv_box_chains(x, out, n, head, half, span, stride, previous, &later, wv, 1,
+                                 shift_index, shift_mask, carry_index, stream, ahead,
+                                 ahead_bytes); break;
+    default: i = cconv_box_chains(x, out, n, head, half, span, stride, previous, &later, wv, 2,
+                                  shift_index, shift_mask, carry_index, stream, ahead,
+                                  ahead_bytes);
     }
-    for (i = i2; i + 8 <= n; i += 8)
-        cconv_box8(x, out, i, span, stride, &later, wv, steps, shift_index, shift_mask,
-                   carry_index, stream, ahead, ahead_bytes);
     _mm256_storeu_pd(lanes, later); /* the tail follows the second chain */
     for (j = 0; j < 4; j++)
         ring[(i - 4 + j) & 7] = lanes[j];
