@@ -122,6 +122,16 @@ CCONV_ALWAYS_INLINE void cconv_store_vectors(void *dst, int u8, ptrdiff_t i, con
     int k;
     if (u8) {
         uint8_t *d = (uint8_t *)dst + i;
+#if CCONV_WIDTH == 8
+        if (vectors == 4) { /* a 4-vector block: 32 samples packed at once */
+            __m256i bytes = cconv_pack32_u8(a[0], a[1], a[2], a[3]);
+            if (stream)
+                _mm256_stream_si256((__m256i *)d, bytes);
+            else
+                _mm256_storeu_si256((__m256i *)d, bytes);
+            return;
+        }
+#endif
         for (k = 0; k < vectors; k += CCONV_PER16) {
             if (stream)
                 CCONV_STREAM16_U8(d + k * CCONV_WIDTH, a + k);

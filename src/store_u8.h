@@ -27,19 +27,38 @@ static inline __m128i cconv_pack_u8(__m512 v)
         _mm512_cvt_roundps_epi32(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
 #elif defined(__AVX2__)
+/*
+ * 8 samples to int32 such that the unsigned saturating packs below give the uint8 result:
+ * min(255, v) with v second returns v when it is NaN (vminps returns its second operand
+ * then), and NaN, -inf and anything below -2**31 convert to INT_MIN, which the packs saturate
+ * to 0, as they do any negative; +inf and large values became 255. vcvtps2dq rounds by the
+ * MXCSR mode: round half to even, unless the process changed it (nothing in Python does).
+ * Two instructions where clamping both ends, rounding and truncating took four: the uint8
+ * store is a third of a separable row filter's instructions.
+ */
+static inline __m256i cconv_u8_lanes(__m256 v)
+{
+    return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_set1_ps(255.0f), v));
+}
+
 /* 16 samples (8 in a, 8 in b) to uint8, as above */
 static inline __m128i cconv_pack_u8(__m256 a, __m256 b)
 {
-    const __m256 lo = _mm256_setzero_ps(), hi = _mm256_set1_ps(255.0f);
-    a = _mm256_min_ps(_mm256_max_ps(a, lo), hi);
-    b = _mm256_min_ps(_mm256_max_ps(b, lo), hi);
-    __m256i ka = _mm256_cvttps_epi32(_mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-    __m256i kb = _mm256_cvttps_epi32(_mm256_round_ps(b, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
     /* packs work within 128-bit lanes: words a0 b0 a1 b1, bytes twice; fix the order */
-    __m256i words = _mm256_packus_epi32(ka, kb);
+    __m256i words = _mm256_packus_epi32(cconv_u8_lanes(a), cconv_u8_lanes(b));
     __m256i bytes = _mm256_packus_epi16(words, words);
     __m256i ordered = _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 0, 0, 0, 0));
     return _mm256_castsi256_si128(ordered);
+}
+
+/* 32 samples (8 each in a, b, c, d) to uint8: one byte pack and one permute for all four */
+static inline __m256i cconv_pack32_u8(__m256 a, __m256 b, __m256 c, __m256 d)
+{
+    __m256i ab = _mm256_packus_epi32(cconv_u8_lanes(a), cconv_u8_lanes(b));
+    __m256i cd = _mm256_packus_epi32(cconv_u8_lanes(c), cconv_u8_lanes(d));
+    /* per 128-bit lane, 4 bytes each of a, b, c, d: lane 0 the first halves, lane 1 the rest */
+    __m256i bytes = _mm256_packus_epi16(ab, cd);
+    return _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 #endif
 
