@@ -101,6 +101,22 @@ def test_uint8_rounds_half_to_even_and_saturates(simd_level, value, weight, expe
     assert (cconv.correlate(image, [[weight]]) == expected).all()
 
 
+def test_uint8_vector_store_rounds_saturates_and_zeroes_nan(simd_level):
+    # Rows long enough for the vector stores of the AVX2 / AVX-512 modules (src/store_u8.h):
+    # ties to even, saturation at both ends, and NaN or infinities (from cval, at the borders)
+    # must come out as the scalar rule gives them: NaN 0, +inf 255, -inf 0.
+    image = np.tile(np.arange(256, dtype=np.uint8), (4, 3))  # rows of 768 samples
+    for weight in (0.5, 1.5, -0.5, 2.0, 1e30, -1e30):
+        expected = np.clip(np.rint(image.astype(np.float64) * weight), 0, 255)
+        np.testing.assert_array_equal(cconv.correlate(image, [[weight]]), expected)
+    kernel = np.ones((1, 3)) / 3
+    inside = expected_integer(reference_filter(image, kernel)[:, 1:-1], np.uint8)
+    for cval, edge in [(np.nan, 0), (np.inf, 255), (-np.inf, 0)]:
+        result = cconv.correlate(image, kernel, mode="constant", cval=cval)
+        assert (result[:, [0, -1]] == edge).all()
+        np.testing.assert_array_equal(result[:, 1:-1], inside)
+
+
 def test_integer_results_never_wrap():
     image = np.full((4, 4), 150, np.uint8)
     assert (cconv.correlate(image, [[2.0]]) == 255).all()  # numpy's uint8(300) would be 44
