@@ -27,6 +27,10 @@ METHODS = ("auto",) + tuple(_engine.engine.PATHS)
 # Dtypes the engine reads and writes directly.
 _NATIVE = frozenset(np.dtype(t) for t in (np.uint8, np.uint16, np.int16, np.float32, np.float64))
 
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+# Images accumulated in float32 (unless the output is float64): see _accumulator.
+_FLOAT32_SOURCES = frozenset((np.dtype(np.uint8), _FLOAT32))
+
 # Other real dtypes are computed through a wider native type (exact for all but 64-bit ints).
 _WIDER = {
     np.dtype(np.int8): np.dtype(np.int16),
@@ -380,6 +384,8 @@ def _as_cval(cval) -> float:
 def _thread_count(threads) -> int:
     if threads is None:
         return default_threads()
+    if type(threads) is int and threads >= 1:  # the common case, without the abstract check
+        return threads
     if isinstance(threads, numbers.Integral) and not isinstance(threads, bool) and threads >= 1:
         return int(threads)
     raise ValueError(f"`threads` must be None or a positive integer, got {threads!r}")
@@ -423,6 +429,8 @@ def _engine_input(image: np.ndarray) -> np.ndarray:
     """A C-contiguous, aligned, native-byte-order array of a dtype the engine reads (often no
     copy). Aligned: the compiled loops assume each sample starts at a multiple of its size (a
     float32 view at an odd byte offset is not, and vector code may then fault)."""
+    if image.dtype in _NATIVE and image.flags.c_contiguous and image.flags.aligned:
+        return image  # the common case, in a quarter of np.require's time
     return np.require(image, dtype=_engine_dtype(image.dtype), requirements=["C", "A"])
 
 
@@ -432,7 +440,7 @@ def _engine_output(source: np.dtype, output: np.dtype) -> np.dtype:
     float64); for other native outputs the accumulator's float, which round_and_saturate then
     turns into the same integers the engine would store (the engine is compiled only for the
     common pairs: its build time grows with their number); for the rest a float wide enough."""
-    if output in (source, np.float32, np.float64):
+    if output == source or output == _FLOAT32 or output == _FLOAT64:
         return output
     if output in _NATIVE:
         return _accumulator(source, output)
@@ -446,9 +454,9 @@ def _engine_float(dtype: np.dtype) -> np.dtype:
 
 def _accumulator(source: np.dtype, output: np.dtype) -> np.dtype:
     """float32 where its precision covers the input and output, float64 otherwise."""
-    if source in (np.uint8, np.float32) and output != np.float64:
-        return np.dtype(np.float32)
-    return np.dtype(np.float64)
+    if source in _FLOAT32_SOURCES and output != _FLOAT64:
+        return _FLOAT32
+    return _FLOAT64
 
 
 def _planes_shape(shape: tuple) -> tuple:
