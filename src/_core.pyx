@@ -26,6 +26,8 @@ from libc.string cimport memcpy, memset
 
 cdef extern from "store_u8.h" nogil:
     Py_ssize_t cconv_store_u8(const float *acc, uint8_t *dst, Py_ssize_t n)
+    Py_ssize_t cconv_store_scaled_u8(const uint32_t *sums, float weight, uint8_t *dst,
+                                     Py_ssize_t n)
 
 cdef extern from "column_pass.h" nogil:
     int CCONV_COLUMN_VECTOR
@@ -69,6 +71,8 @@ cdef extern from "window_sums.h" nogil:
     int CCONV_BOX_CHANNELS
     void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, Py_ssize_t n, Py_ssize_t k,
                                Py_ssize_t stride)
+    Py_ssize_t cconv_update_sums_u8(uint32_t *sums, const uint8_t *entering,
+                                    const uint8_t *leaving, Py_ssize_t n)
     void cconv_box_row_f32(const float *x, float *out, Py_ssize_t n, Py_ssize_t k,
                            Py_ssize_t stride, float weight, bint stream, const void *ahead,
                            Py_ssize_t ahead_bytes)
@@ -688,9 +692,11 @@ cdef inline void update_column_sums(sum_t *sums, const in_t *entering, const in_
                                     sum_t cval, Py_ssize_t n) noexcept nogil:
     """sums[i] += entering[i] - leaving[i] in one pass (uint32 sums wrap); a NULL row stands
     for cval."""
-    cdef Py_ssize_t i
+    cdef Py_ssize_t i = 0
     if entering != NULL and leaving != NULL:
-        for i in range(n):
+        if in_t is uint8_t and sum_t is uint32_t:  # the vector part, in the AVX2 module
+            i = cconv_update_sums_u8(sums, entering, leaving, n)
+        for i in range(i, n):
             sums[i] += <sum_t> entering[i] - <sum_t> leaving[i]
     elif entering != NULL:
         for i in range(n):
@@ -811,6 +817,8 @@ cdef void integer_box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_s
                            border_sum)
         cconv_window_sums_u32(column_sums, window, row_len, kernel_width, channels)
         start = 0
+        if out_t is uint8_t and acc_t is float:  # the vector part, in the AVX2 module
+            start = cconv_store_scaled_u8(window, weight, dst + y * row_len, row_len)
         while start < row_len:
             n = min(CHUNK, row_len - start)
             for i in range(n):
