@@ -983,7 +983,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         # A group loads each sample once for all its rows, but multiplies its zero weights too
         # (group_taps * group multiply-adds for the kernel's taps * group). It pays up to about
         # a quarter more: AVX2 (groups of 2), 1080p, 1 thread, group / one row at a time:
-        # 3x3 (a third more) uint8 1.19-1.30, float32 0.94; 4x4 (a quarter) 0.90-1.03; 5x5
+        # 3x3 (a third more) uint8 1.19-1.30, float32 0.94-1.21; 4x4 (a quarter) 0.90-1.03; 5x5
         # (a fifth) 0.86-0.92; 7x7 0.78-0.80; 15x15 0.64-0.67.
         if group > 1 and group_taps * 4 > taps * 5:
             group = 1
