@@ -326,3 +326,21 @@ def test_integer_box_sums_at_the_int32_limit(width):
 def test_choose_method_names_a_bad_dtype():
     with pytest.raises(TypeError, match="`dtype`"):
         cconv.choose_method(np.ones((3, 3)), "not a dtype")
+
+
+@pytest.mark.parametrize("method", ["direct", "separable"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
+def test_several_blocks_per_thread_match_one_thread(method, dtype):
+    # With 2 or 3 threads a 300-row plane is cut into several blocks per thread (at least 60
+    # rows each for this 15-row kernel), handed out dynamically: which thread takes which block
+    # varies from call to call, and every row must still come out as with one thread.
+    rng = np.random.default_rng(21)
+    image = random_image((300, 53, 3), dtype, rng)
+    kernel = cconv.kernels.gaussian(3.0, 15)
+    if method == "direct":
+        kernel = kernel + rng.uniform(0, 1e-3, kernel.shape)  # not rank-1: dense direct taps
+    single = cconv.correlate(image, kernel, threads=1, method=method)
+    assert_matches_reference(single, reference_filter(image, kernel), kernel, image)
+    for threads in (2, 3, 2, 3):
+        np.testing.assert_array_equal(
+            cconv.correlate(image, kernel, threads=threads, method=method), single)
