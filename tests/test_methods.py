@@ -344,3 +344,20 @@ def test_several_blocks_per_thread_match_one_thread(method, dtype):
     for threads in (2, 3, 2, 3):
         np.testing.assert_array_equal(
             cconv.correlate(image, kernel, threads=threads, method=method), single)
+
+
+@pytest.mark.parametrize("taps", range(1, 18))
+@pytest.mark.parametrize("method", ["direct", "separable"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
+def test_every_row_tap_count(simd_level, taps, method, dtype):
+    # The vector modules compile a row loop per odd tap count up to 15 (src/row_taps.h) and
+    # one for any count: a row of `taps` non-zero weights (direct: a 1-row kernel; separable:
+    # the row factor) takes one of them. 45 RGB pixels: 4-vector blocks, 16-sample blocks and
+    # a scalar tail.
+    rng = np.random.default_rng(taps)
+    image = random_image((9, 45, 3), dtype, rng)
+    row = rng.uniform(0.5, 1.5, taps) * rng.choice([-1, 1], taps)
+    column = np.array([0.25, 0.5, 0.25]) if method == "separable" else np.ones(1)
+    kernel = np.outer(column, row) / np.abs(row).sum()
+    result = cconv.correlate(image, kernel, method=method)
+    assert_matches_reference(result, reference_filter(image, kernel), kernel, image)
