@@ -495,18 +495,24 @@ cdef inline void column_filter_edges(acc_t *edges, const in_t **rows, const acc_
                                      Py_ssize_t anchor_x, bint symmetric) noexcept nogil:
     """The column filter of the border pixels of one output row, into `edges`: the anchor_x
     pixels left of the image, then the kernel_width - 1 - anchor_x right of it. Each is the
-    column filter of the image column it repeats, or `cval_column` for a column of cval."""
-    cdef Py_ssize_t p, c, pixel
+    column filter of the image column it repeats, or `cval_column` for a column of cval. A
+    pixel that repeats the same column as the one before it (all but two, in 'nearest' mode)
+    is copied from it: these short filters took 4% of a 15x15 Gaussian on a gray image."""
+    cdef Py_ssize_t p, c, pixel, source, previous = -1
     cdef acc_t *edge
     for p in range(kernel_width - 1):
         edge = edges + p * channels
         pixel = p if p < anchor_x else p + width  # its place in the extended row
-        if column_source[pixel] < 0:
+        source = column_source[pixel]
+        if source < 0:
             for c in range(channels):
                 edge[c] = cval_column
+        elif source == previous:
+            memcpy(edge, edge - channels, channels * sizeof(acc_t))
         else:
-            column_pass(edge, rows, weights, taps, outside, column_source[pixel] * channels,
-                        channels, symmetric)
+            column_pass(edge, rows, weights, taps, outside, source * channels, channels,
+                        symmetric)
+        previous = source
 
 
 cdef inline void copy_edges(acc_t *filtered, const acc_t *edges, Py_ssize_t start,
