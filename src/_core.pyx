@@ -559,7 +559,8 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
     output row the column filter runs down the image rows under the kernel, read straight from
     the image (no conversion pass, no ring of rows), into `filtered`: the chunk's part of the
     output row's column-filtered, border-extended row. The row filter then runs along it, in
-    cache (L1 or L2: chunks of up to SEPARABLE_CHUNK samples), and the chunk is stored. kh + kw multiply-adds per sample instead of kh * kw.
+    cache (L1 or L2: chunks of up to SEPARABLE_CHUNK samples), and the chunk is stored:
+    kh + kw multiply-adds per sample instead of kh * kw.
 
     uint8 and float32 images in the AVX2/AVX-512 modules take up to CCONV_COLUMN_GROUP output
     rows at a time where the column taps are kernel_height consecutive image rows, all inside
@@ -926,12 +927,12 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
 
     # Enough blocks for every thread to get one. With several threads, the direct and separable
     # paths cut each plane into up to BLOCKS_PER_THREAD blocks per thread, of at least
-    # max(32, 4 * kernel_height) rows (a block's start reloads its ring), handed out to whichever
-    # thread is free (dynamic schedule): on this project's shared 2-core machine one core often
-    # runs slower for a while, and with one block each the call waited for it. Engine A/B, 2
-    # threads, 1080p uint8, random 15x15: RGB and gray 0.73-0.84x the time of one block each;
-    # Gaussians 0.87-1.01x. The box path keeps one block per thread: its blocks start by
-    # summing a window of rows, which cost it 5-11% at 8 per thread.
+    # max(32, 4 * kernel_height) rows (a direct block starts by loading its ring of rows),
+    # handed out to whichever thread is free (dynamic schedule): on this project's shared
+    # 2-core machine one core often runs slower for a while, and with one block each the call
+    # waited for it. Engine A/B, 2 threads, 1080p uint8, random 15x15: RGB and gray 0.73-0.84x
+    # the time of one block each; Gaussians 0.87-1.01x. The box path keeps one block per
+    # thread: its blocks start by summing a window of rows, which cost it 5-11% at 8 per thread.
     blocks_per_plane = min(height, max(1, (threads + planes - 1) // planes))
     if threads > 1 and path != BOX:
         blocks_per_plane = max(blocks_per_plane, min(

@@ -329,9 +329,10 @@ static inline __m256i cconv_lanes_pd(const ptrdiff_t *from)
 }
 
 /* Outputs i .. i + 3 (doubles, before the weight) from the 4 before them, `previous` */
-static inline __attribute__((always_inline)) __m256d cconv_box4(const float *x, ptrdiff_t i, ptrdiff_t span, ptrdiff_t stride,
-                                 __m256d previous, int steps, const __m256i *shift_index,
-                                 const __m256d *shift_mask, __m256i carry_index)
+static inline __attribute__((always_inline)) __m256d
+cconv_box4(const float *x, ptrdiff_t i, ptrdiff_t span, ptrdiff_t stride, __m256d previous,
+           int steps, const __m256i *shift_index, const __m256d *shift_mask,
+           __m256i carry_index)
 {
     __m256d d = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + i + span)),
                               _mm256_cvtps_pd(_mm_loadu_ps(x + i - stride)));
@@ -343,11 +344,10 @@ static inline __attribute__((always_inline)) __m256d cconv_box4(const float *x, 
 /* Outputs i .. i + 7 from the 4 before them (*previous, then the last 4 of these), times the
  * weight, stored; the next image row's share prefetched */
 static inline __attribute__((always_inline)) void
-cconv_box8(const float *x, float *out, ptrdiff_t i, ptrdiff_t span,
-                              ptrdiff_t stride, __m256d *previous, __m256d weight, int steps,
-                              const __m256i *shift_index, const __m256d *shift_mask,
-                              __m256i carry_index, int stream, const void *ahead,
-                              ptrdiff_t ahead_bytes)
+cconv_box8(const float *x, float *out, ptrdiff_t i, ptrdiff_t span, ptrdiff_t stride,
+           __m256d *previous, __m256d weight, int steps, const __m256i *shift_index,
+           const __m256d *shift_mask, __m256i carry_index, int stream, const void *ahead,
+           ptrdiff_t ahead_bytes)
 {
     __m256d low, high;
     __m256 both;
