@@ -361,3 +361,25 @@ def test_every_row_tap_count(simd_level, taps, method, dtype):
     kernel = np.outer(column, row) / np.abs(row).sum()
     result = cconv.correlate(image, kernel, method=method)
     assert_matches_reference(result, reference_filter(image, kernel), kernel, image)
+
+
+@pytest.mark.parametrize("taps", range(1, 18))
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+@pytest.mark.parametrize("gap", [1, 2])
+@pytest.mark.parametrize("method", ["direct", "separable"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
+def test_symmetric_row_loops(simd_level, taps, channels, gap, method, dtype):
+    # A row of symmetric non-zero weights whose samples are 1, 3 or 4 apart (gray, RGB, RGBA;
+    # or every other pixel of a 2-channel image, with zeros between the weights) takes a loop
+    # per tap count and spacing in the vector modules (cconv_taps_block_contiguous in
+    # src/row_taps.h); other spacings and even tap counts take the loops of any row.
+    rng = np.random.default_rng(1000 * taps + 10 * channels + gap)
+    image = random_image((9, 45, channels), dtype, rng)
+    half = rng.uniform(0.5, 1.5, (taps + 1) // 2) * rng.choice([-1, 1], (taps + 1) // 2)
+    weights = np.concatenate([half, half[::-1][taps % 2 :]])
+    row = np.zeros((taps - 1) * gap + 1)
+    row[::gap] = weights
+    column = np.array([0.25, 0.5, 0.25]) if method == "separable" else np.ones(1)
+    kernel = np.outer(column, row) / np.abs(row).sum()
+    result = cconv.correlate(image, kernel, method=method)
+    assert_matches_reference(result, reference_filter(image, kernel), kernel, image)
