@@ -898,6 +898,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef Py_ssize_t max_group_taps = (kernel_height + group - 1) * kernel_width if group > 1 else 0
     cdef Py_ssize_t thread_sources = max(max_taps, max_group_taps)  # the taps' rows, per thread
     cdef Py_ssize_t p, r, g, ky, kx, taps = 0, row_taps = 0, column_taps = 0, group_taps = 0
+    cdef Py_ssize_t span_taps = 0, first_tap, last_tap, t
     cdef bint any_weight
     cdef Py_ssize_t unit, plane, y_start, y_stop, blocks_per_plane, rows_per_block, units
     cdef acc_t cval_acc = <acc_t> cval
@@ -1002,12 +1003,24 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                     group_row[group_taps] = r
                     group_offset[group_taps] = kx * channels
                     group_taps += 1
-        # A group loads each sample once for all its rows, but multiplies its zero weights too
-        # (group_taps * group multiply-adds for the kernel's taps * group). It pays up to about
-        # a quarter more: AVX2 (groups of 2), 1080p, 1 thread, group / one row at a time:
-        # 3x3 (a third more) uint8 1.19-1.30, float32 0.94-1.21; 4x4 (a quarter) 0.90-1.03; 5x5
-        # (a fifth) 0.86-0.92; 7x7 0.78-0.80; 15x15 0.64-0.67.
-        if group > 1 and group_taps * 4 > taps * 5:
+        # A group loads each sample once for all its rows, and multiplies each row's weights
+        # from its first non-zero one to its last (row_taps.h's spans): span_taps per group.
+        for g in range(group if group > 1 else 0):
+            first_tap, last_tap = group_taps, 0
+            for t in range(group_taps):
+                if group_weights[t * group + g] != 0:
+                    first_tap, last_tap = min(first_tap, t), t + 1
+            span_taps += max(last_tap - first_tap, 0)
+        # AVX2 (groups of 3): kernels of 4 rows and more whose spans add at most a quarter to
+        # the kernel's taps (all dense ones). Engine A/B, 1080p RGB, 1 thread, against groups
+        # of 2 without spans: uint8 random 4x4 0.95, 5x5 0.95, 7x7 0.89, 9x9 0.87, 15x15
+        # 0.86-0.94; float32 15x15 0.87-0.95, 4x4 and 5x5 1.01-1.03. A 3x3 in groups of 3 took
+        # 1.3-1.4x the time of one row at a time (float32). AVX-512 (groups of 4, not measured
+        # with the spans): where the group's taps are at most a quarter more than the kernel's,
+        # as measured with groups of 2 before the spans (one row at a time / group: 3x3, a third
+        # more, uint8 1.19-1.30; 4x4, a quarter, 0.90-1.03; 5x5 0.86-0.92; 15x15 0.64-0.67).
+        if group > 1 and (kernel_height < 4 or span_taps * 4 > taps * group * 5
+                          if CCONV_TAPS_GROUP == 3 else group_taps * 4 > taps * 5):
             group = 1
         elif path == SEPARABLE:
             for kx in range(kernel_width):

@@ -2,11 +2,12 @@
  * The multiply-add of output rows and their store, in one pass, for float32 accumulators
  * stored as uint8 or float32 (the direct path's taps, the separable path's row filter):
  *     dst[g][i] = sum_t weights[t * group + g] * sources[t][i]    for i in [0, n), g < count
- * Zero weights are multiplied like the others, without a test: a group's weights hold zeros
- * (see below), and a test per weight cost GCC its registers (an accumulator spilled to the
- * stack: AVX2, 1080p RGB uint8, random 15x15, slower than one row at a time). The engine
- * passes groups only over finite samples, where a zero weight adds exactly nothing (the sums
- * start from +0 and are never -0), so the result equals skipping it.
+ * Zero weights inside a group's taps are multiplied like the others, without a test: a test
+ * per weight cost GCC its registers (an accumulator spilled to the stack: AVX2, 1080p RGB
+ * uint8, random 15x15, slower than one row at a time). Only the taps before a row's first
+ * non-zero weight and after its last are left out (the spans, below). The engine passes
+ * groups only over finite samples, where a zero weight adds exactly nothing (the sums start
+ * from +0 and are never -0), so the result equals skipping it.
  *
  * Why by hand: the engine's generic loop adds up to eight taps per pass into an accumulator
  * row, then a second pass rounds and stores it. Here every tap of a block of samples is summed
@@ -18,10 +19,10 @@
  * Why rows in groups (the direct path, CCONV_TAPS_GROUP output rows per pass): one kernel's
  * taps over a group of output rows read the same source samples, at other kernel rows. Each
  * source vector is then loaded once and multiplied into every row of the group (4 rows with
- * AVX-512, 2 with AVX2's 16 registers), instead of loaded once per row, and the multiply-adds,
+ * AVX-512, 3 with AVX2's 16 registers), instead of loaded once per row, and the multiply-adds,
  * not the loads, set the pace. 1080p RGB float32, random 15x15, 1 thread: AVX-512 (with a
  * test per zero weight, microbenchmark) 46 -> 28 ms; AVX2 (engine A/B) 85 -> 60 ms, and
- * uint8 79 -> 51 ms. Which kernels are grouped: see correlate in _core.pyx.
+ * uint8 79 -> 51 ms (groups of 2). Which kernels are grouped: see correlate in _core.pyx.
  *
  * Every sample is summed the same way wherever it falls (block of four vectors, one 16-sample
  * or one-vector block, scalar tail, any group): tap after tap in the sources' order, one fused
@@ -46,14 +47,13 @@
 #define CCONV_STREAM_F32 _mm512_stream_ps
 #else
 /*
- * AVX2 has 16 registers: 2 x 4 accumulators, the 4 vectors loaded, a weight. Tried and
- * dropped (engine A/B, 1080p, 1 thread, random 15x15): skipping each group's zero weights
- * (225 multiply-adds per sample instead of 240) gained nothing, as the taps of one row alone
- * then run 4 accumulator chains, half the rate; groups of 3 (12 accumulators) took float32
- * 0.86-0.94x the time, but GCC spilled the uint8 loop's accumulators (1.4-2x), and float32
- * 3x3 kernels in groups of 3 took 1.3-1.4x.
+ * AVX2 has 16 registers: 3 x 4 accumulators, 3 weights, the vector loaded. Four multiply-adds
+ * are in flight per accumulator chain (latency 4, two per cycle), so groups of 2 (8 chains)
+ * had no slack: engine A/B, 1 thread, groups of 3 (with the spans below) against 2, uint8:
+ * random 15x15 0.86-0.94x the time (2 threads 0.86), 4x4 to 9x9 0.87-0.95x; float32 15x15
+ * 0.87-0.95x, 4x4 and 5x5 1.01-1.03x.
  */
-#define CCONV_TAPS_GROUP 2
+#define CCONV_TAPS_GROUP 3
 #define CCONV_STORE16_U8(d, a) _mm_storeu_si128((__m128i *)(d), cconv_pack_u8((a)[0], (a)[1]))
 #define CCONV_STREAM16_U8(d, a) _mm_stream_si128((__m128i *)(d), cconv_pack_u8((a)[0], (a)[1]))
 #define CCONV_STREAM_F32 _mm256_stream_ps
@@ -62,29 +62,95 @@
 #define CCONV_ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /*
- * a[g][0..vectors) = row g's sums for the vectors * CCONV_WIDTH samples from i. `group` and
- * `vectors` are constants where this is inlined, so the loops unroll and a stays in registers.
+ * a[g][0..vectors) += row g's sums, for rows lo to hi of the group, over taps [from, to), for
+ * the vectors * CCONV_WIDTH samples from i. `group`, `lo`, `hi` and `vectors` are constants
+ * where this is inlined, so the loops unroll and a stays in registers.
  */
-CCONV_ALWAYS_INLINE void cconv_taps_block(CCONV_VEC (*a)[4], int group, int vectors,
-                                          const float **sources, const float *weights,
-                                          ptrdiff_t taps, ptrdiff_t i)
+CCONV_ALWAYS_INLINE void cconv_taps_span(CCONV_VEC (*a)[4], int group, int lo, int hi,
+                                         int vectors, const float **sources,
+                                         const float *weights, ptrdiff_t from, ptrdiff_t to,
+                                         ptrdiff_t i)
 {
     ptrdiff_t t;
     int g, k;
-    for (g = 0; g < group; g++)
-        for (k = 0; k < vectors; k++)
-            a[g][k] = CCONV_ZERO;
-    for (t = 0; t < taps; t++, weights += group) {
+    for (t = from, weights += from * group; t < to; t++, weights += group) {
         const float *p = sources[t] + i;
+#if CCONV_WIDTH == 8
+        /* AVX2, groups of 3: the 12 accumulators, 3 weights and one vector loaded are the 16
+         * registers, so the vectors are loaded one at a time */
+        CCONV_VEC w[CCONV_TAPS_GROUP];
+        for (g = lo; g <= hi; g++)
+            w[g] = CCONV_SET1(weights[g]);
+        for (k = 0; k < vectors; k++) {
+            CCONV_VEC v = CCONV_LOAD_F32(p + k * CCONV_WIDTH);
+            for (g = lo; g <= hi; g++)
+                a[g][k] = CCONV_FMA(w[g], v, a[g][k]);
+        }
+#else
         CCONV_VEC v[4];
         for (k = 0; k < vectors; k++)
             v[k] = CCONV_LOAD_F32(p + k * CCONV_WIDTH);
-        for (g = 0; g < group; g++) {
+        for (g = lo; g <= hi; g++) {
             CCONV_VEC w = CCONV_SET1(weights[g]);
             for (k = 0; k < vectors; k++)
                 a[g][k] = CCONV_FMA(w, v[k], a[g][k]);
         }
+#endif
     }
+}
+
+/*
+ * Spans of a group's taps: the first taps of a group (the rows above its first output row's
+ * kernel) have weight 0 for every row but the first, the last ones for every row but the last.
+ * Taps [cut[c], cut[c + 1]) go to rows 0 to c for c < group, then rows c - group + 1 to
+ * group - 1: row g's taps with non-zero weights start at cut[g] (g > 0) and end at
+ * cut[group + g] (g < group - 1). Those not multiplied have weight 0, which adds exactly
+ * nothing to a sum of finite samples (see above), so a row's result is the same. A 15x15
+ * kernel then takes 225 multiply-adds per output sample in groups of 3 (4), not 255 (270).
+ */
+static inline void cconv_group_spans(ptrdiff_t *cut, int group, const float *weights,
+                                     ptrdiff_t taps)
+{
+    ptrdiff_t t;
+    int g;
+    cut[0] = 0;
+    cut[2 * group - 1] = taps;
+    for (g = 0; g < group; g++) { /* taps before row g's first (after its last) non-zero */
+        ptrdiff_t first = taps, last = 0;
+        for (t = 0; t < taps; t++)
+            if (weights[t * group + g] != 0) {
+                first = t < first ? t : first;
+                last = t + 1;
+            }
+        if (g > 0)
+            cut[g] = first;
+        if (g < group - 1)
+            cut[group + g] = last;
+    }
+    for (g = 1; g < 2 * group; g++) /* rows without a non-zero weight would break the order */
+        cut[g] = cut[g] > cut[g - 1] ? cut[g] : cut[g - 1];
+}
+
+/*
+ * a[g][0..vectors) = row g's sums for the vectors * CCONV_WIDTH samples from i: a single row
+ * (group 1) over its taps, a group over its spans.
+ */
+CCONV_ALWAYS_INLINE void cconv_taps_block(CCONV_VEC (*a)[4], int group, int vectors,
+                                          const float **sources, const float *weights,
+                                          ptrdiff_t taps, const ptrdiff_t *cut, ptrdiff_t i)
+{
+    int g, k, c;
+    for (g = 0; g < group; g++)
+        for (k = 0; k < 4; k++) /* all four: each is passed on to cconv_store_vectors */
+            a[g][k] = CCONV_ZERO;
+    if (group == 1) {
+        cconv_taps_span(a, 1, 0, 0, vectors, sources, weights, 0, taps, i);
+        return;
+    }
+#pragma GCC unroll 8
+    for (c = 0; c < 2 * group - 1; c++)
+        cconv_taps_span(a, group, c < group ? 0 : c - group + 1, c < group ? c : group - 1,
+                        vectors, sources, weights, cut[c], cut[c + 1], i);
 }
 
 /* the same for sample i (fmaf is one instruction at these levels) */
@@ -122,10 +188,16 @@ static inline ptrdiff_t cconv_stream_head(const void *dst, ptrdiff_t sample_size
     return head;
 }
 
-/* vectors of sums (a multiple of CCONV_PER16 for uint8) into dst from sample i */
-CCONV_ALWAYS_INLINE void cconv_store_vectors(void *dst, int u8, ptrdiff_t i, const CCONV_VEC *a,
+/*
+ * vectors of sums (a multiple of CCONV_PER16 for uint8) into dst from sample i. The sums come
+ * by value: given their address, GCC kept a copy of the AVX2 groups' 12 accumulators on the
+ * stack, stored at every tap (uint8 rows, random 15x15: 2.3x the time).
+ */
+CCONV_ALWAYS_INLINE void cconv_store_vectors(void *dst, int u8, ptrdiff_t i, CCONV_VEC a0,
+                                             CCONV_VEC a1, CCONV_VEC a2, CCONV_VEC a3,
                                              int vectors, int stream)
 {
+    const CCONV_VEC a[4] = {a0, a1, a2, a3};
     int k;
     if (u8) {
         uint8_t *d = (uint8_t *)dst + i;
@@ -228,6 +300,7 @@ CCONV_ALWAYS_INLINE void cconv_taps_rows(void *const *dst, int u8, int group, in
     const ptrdiff_t unit = u8 ? 16 : CCONV_WIDTH, block = 4 * CCONV_WIDTH;
     const int unit_vectors = u8 ? CCONV_PER16 : 1;
     CCONV_VEC w[8]; /* stride > 0: the weights of taps 0 to taps / 2 */
+    ptrdiff_t cut[2 * CCONV_TAPS_GROUP];
     ptrdiff_t i, head;
     int g;
     for (g = 0; stride > 0 && g <= taps / 2; g++)
@@ -235,12 +308,15 @@ CCONV_ALWAYS_INLINE void cconv_taps_rows(void *const *dst, int u8, int group, in
     for (g = 1; g < count; g++) /* streaming needs every row at the same 64-byte phase */
         if (((uintptr_t)dst[g] - (uintptr_t)dst[0]) & 63)
             stream = 0;
+    if (group > 1)
+        cconv_group_spans(cut, group, weights, taps);
     head = cconv_stream_head(dst[0], u8 ? 1 : sizeof(float), n, &stream);
     for (i = 0; i < head; i += unit) {
         ptrdiff_t at = i + unit <= head ? i : (head >= unit ? head - unit : 0);
-        cconv_taps_block(a, group, unit_vectors, sources, weights, taps, at);
+        cconv_taps_block(a, group, unit_vectors, sources, weights, taps, cut, at);
         for (g = 0; g < count; g++)
-            cconv_store_vectors(dst[g], u8, at, a[g], unit_vectors, 0);
+            cconv_store_vectors(dst[g], u8, at, a[g][0], a[g][1], a[g][2], a[g][3], unit_vectors,
+                                0);
     }
     for (i = head; i + block <= n; i += block) {
         if (ahead)
@@ -248,14 +324,15 @@ CCONV_ALWAYS_INLINE void cconv_taps_rows(void *const *dst, int u8, int group, in
         if (stride > 0)
             cconv_taps_block_contiguous(a[0], w, taps, stride, sources[0] + i);
         else
-            cconv_taps_block(a, group, 4, sources, weights, taps, i);
+            cconv_taps_block(a, group, 4, sources, weights, taps, cut, i);
         for (g = 0; g < count; g++)
-            cconv_store_vectors(dst[g], u8, i, a[g], 4, stream);
+            cconv_store_vectors(dst[g], u8, i, a[g][0], a[g][1], a[g][2], a[g][3], 4, stream);
     }
     for (; i + unit <= n; i += unit) {
-        cconv_taps_block(a, group, unit_vectors, sources, weights, taps, i);
+        cconv_taps_block(a, group, unit_vectors, sources, weights, taps, cut, i);
         for (g = 0; g < count; g++)
-            cconv_store_vectors(dst[g], u8, i, a[g], unit_vectors, 0);
+            cconv_store_vectors(dst[g], u8, i, a[g][0], a[g][1], a[g][2], a[g][3], unit_vectors,
+                                0);
     }
     for (; i < n; i++) {
         cconv_taps_sample(s, group, sources, weights, taps, i);

@@ -101,9 +101,9 @@ def test_separable_groups_of_output_rows(simd_level, dtype, kernel_height, mode,
 @pytest.mark.parametrize("out_dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
 def test_direct_groups_of_output_rows(simd_level, dtype, out_dtype, mode):
-    # Dense kernels (a group's zero weights at most a quarter of its taps) take the direct
-    # path's output rows in groups in the AVX2 / AVX-512 modules (2 or 4 rows, src/row_taps.h),
-    # which multiply the group's zero weights too; a block's last group may be short (21 rows:
+    # Dense kernels of 4 rows and more take the direct path's output rows in groups in the
+    # AVX2 / AVX-512 modules (3 or 4 rows, src/row_taps.h), which multiply some of the group's
+    # zero weights too; a block's last group may be short (21 rows:
     # 2 threads give blocks of 11 and 10, 3 threads 7, 5 threads 5). Every row must match the
     # reference and come out the same whichever way its block was cut, bit for bit. Shapes:
     # the vector loops' tails (37 RGB pixels), a kernel larger than the image (23x23 on 6x5).
@@ -123,6 +123,26 @@ def test_direct_groups_of_output_rows(simd_level, dtype, out_dtype, mode):
                 cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=threads,
                                 method="direct", dtype=out_dtype),
                 single)
+
+
+@pytest.mark.parametrize("zero_rows", [[0], [6], [0, 1], [3], [0, 1, 2, 4, 5, 6], [1, 2, 3, 4, 5]],
+                         ids=str)
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
+def test_direct_groups_with_zero_kernel_rows(simd_level, dtype, zero_rows):
+    # A group does not multiply the weights its rows do not have at its first and last taps
+    # (row_taps.h, cconv_group_spans: where each row's non-zero weights start and end). Kernel
+    # rows of zeros move those ends, down to a kernel with one non-zero row, where no two rows
+    # of a group share a tap. 21 rows: groups cut short by 2, 3 and 5 threads.
+    rng = np.random.default_rng(len(zero_rows))
+    kernel = rng.uniform(-1, 1, (7, 5))
+    kernel[zero_rows] = 0.0
+    kernel *= 1.3 / np.abs(kernel).sum()
+    image = random_image((21, 37, 3), dtype, rng)
+    single = cconv.correlate(image, kernel, threads=1, method="direct")
+    assert_matches_reference(single, reference_filter(image, kernel), kernel, image)
+    for threads in (2, 3, 5):
+        np.testing.assert_array_equal(
+            cconv.correlate(image, kernel, threads=threads, method="direct"), single)
 
 
 @pytest.mark.parametrize("out_dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
