@@ -287,7 +287,9 @@ CCONV_ALWAYS_INLINE void cconv_taps_block_contiguous(CCONV_VEC *a, const CCONV_V
 /*
  * The sums above into dst[0..count) (count <= group; rows from count on are computed and
  * dropped), uint8 (u8) or float32. The unit of the partial blocks is 16 samples for uint8
- * (one 16-byte store), one vector for float32.
+ * (one 16-byte store), one vector for float32. stride > 0 (a constant; group 1 only): the row
+ * qualifies for cconv_taps_block_contiguous with that stride, which then takes the 4-vector
+ * blocks.
  */
 CCONV_ALWAYS_INLINE void cconv_taps_rows(void *const *dst, int u8, int group, int count,
                                          const float **sources, const float *weights,
