@@ -396,21 +396,21 @@ static inline int cconv_symmetric_stride(const float **sources, const float *wei
     default: call(T, 0);                                                                       \
     }
 
-static __attribute__((noinline)) void cconv_taps_u8(uint8_t *dst, const float **sources,
-                                                    const float *weights, ptrdiff_t taps,
-                                                    ptrdiff_t n, int stream, const void *ahead,
-                                                    ptrdiff_t ahead_scale)
+/* one row, uint8 (u8) or float32: the loop for its tap count and stride */
+CCONV_ALWAYS_INLINE void cconv_taps_row(void *dst, int u8, const float **sources,
+                                        const float *weights, ptrdiff_t taps, ptrdiff_t n,
+                                        int stream, const void *ahead, ptrdiff_t ahead_scale)
 {
     void *rows[1] = {dst};
     const int stride = cconv_symmetric_stride(sources, weights, taps);
-#define CCONV_ROW_U8(T, S) \
-    cconv_taps_rows(rows, 1, 1, 1, sources, weights, T, n, stream, &ahead, ahead_scale, S)
-#define CCONV_FIXED_U8(T) CCONV_EACH_STRIDE(CCONV_ROW_U8, T, stride)
-#define CCONV_ANY_U8(T) CCONV_ROW_U8(T, 0)
-    CCONV_FIXED_TAPS(taps, CCONV_FIXED_U8, CCONV_ANY_U8)
-#undef CCONV_ROW_U8
-#undef CCONV_FIXED_U8
-#undef CCONV_ANY_U8
+#define CCONV_ROW(T, S) \
+    cconv_taps_rows(rows, u8, 1, 1, sources, weights, T, n, stream, &ahead, ahead_scale, S)
+#define CCONV_FIXED(T) CCONV_EACH_STRIDE(CCONV_ROW, T, stride)
+#define CCONV_ANY(T) CCONV_ROW(T, 0)
+    CCONV_FIXED_TAPS(taps, CCONV_FIXED, CCONV_ANY)
+#undef CCONV_ROW
+#undef CCONV_FIXED
+#undef CCONV_ANY
 }
 
 /*
@@ -421,21 +421,20 @@ static __attribute__((noinline)) void cconv_taps_u8(uint8_t *dst, const float **
  * any tap count in one loop, lost 12% out of line on 2160p 5x5 Gaussians; with the loops per
  * tap count above, it gains out of line.)
  */
+static __attribute__((noinline)) void cconv_taps_u8(uint8_t *dst, const float **sources,
+                                                    const float *weights, ptrdiff_t taps,
+                                                    ptrdiff_t n, int stream, const void *ahead,
+                                                    ptrdiff_t ahead_scale)
+{
+    cconv_taps_row(dst, 1, sources, weights, taps, n, stream, ahead, ahead_scale);
+}
+
 static __attribute__((noinline)) void cconv_taps_f32(float *dst, const float **sources,
                                                      const float *weights, ptrdiff_t taps,
                                                      ptrdiff_t n, int stream, const void *ahead,
                                                      ptrdiff_t ahead_scale)
 {
-    void *rows[1] = {dst};
-    const int stride = cconv_symmetric_stride(sources, weights, taps);
-#define CCONV_ROW_F32(T, S) \
-    cconv_taps_rows(rows, 0, 1, 1, sources, weights, T, n, stream, &ahead, ahead_scale, S)
-#define CCONV_FIXED_F32(T) CCONV_EACH_STRIDE(CCONV_ROW_F32, T, stride)
-#define CCONV_ANY_F32(T) CCONV_ROW_F32(T, 0)
-    CCONV_FIXED_TAPS(taps, CCONV_FIXED_F32, CCONV_ANY_F32)
-#undef CCONV_ROW_F32
-#undef CCONV_FIXED_F32
-#undef CCONV_ANY_F32
+    cconv_taps_row(dst, 0, sources, weights, taps, n, stream, ahead, ahead_scale);
 }
 
 /* count (1 to CCONV_TAPS_GROUP) rows, weights CCONV_TAPS_GROUP per tap: the direct path */
