@@ -495,6 +495,11 @@ static inline void cconv_taps_group_f32(float *const *dst, int count, const floa
     (void)dst; (void)count; (void)sources; (void)weights; (void)taps; (void)n; (void)stream;
     (void)ahead; (void)ahead_scale;
 }
+static inline void cconv_group_spans(ptrdiff_t *cut, int group, const float *weights,
+                                     ptrdiff_t taps)
+{
+    (void)cut; (void)group; (void)weights; (void)taps;
+}
 static inline void cconv_store_fence(void) {}
 #endif
 
