@@ -60,11 +60,13 @@ cdef extern from "row_taps.h" nogil:
                         Py_ssize_t ahead_scale)
     enum: CCONV_TAPS_GROUP
     void cconv_taps_group_u8(uint8_t *const *dst, int count, const float **sources,
-                             const float *weights, Py_ssize_t taps, Py_ssize_t n, bint stream,
-                             const void *const *ahead, Py_ssize_t ahead_scale)
+                             const float *weights, Py_ssize_t taps, const Py_ssize_t *cut,
+                             Py_ssize_t n, bint stream, const void *const *ahead,
+                             Py_ssize_t ahead_scale)
     void cconv_taps_group_f32(float *const *dst, int count, const float **sources,
-                              const float *weights, Py_ssize_t taps, Py_ssize_t n, bint stream,
-                              const void *const *ahead, Py_ssize_t ahead_scale)
+                              const float *weights, Py_ssize_t taps, const Py_ssize_t *cut,
+                              Py_ssize_t n, bint stream, const void *const *ahead,
+                              Py_ssize_t ahead_scale)
     void cconv_group_spans(Py_ssize_t *cut, int group, const float *weights, Py_ssize_t taps)
     void cconv_store_fence()
 
@@ -407,8 +409,8 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
                        const Py_ssize_t *tap_row, const Py_ssize_t *tap_offset, Py_ssize_t taps,
                        const acc_t *group_weights, const Py_ssize_t *group_row,
                        const Py_ssize_t *group_offset, Py_ssize_t group_taps, Py_ssize_t group,
-                       bint check_finite, Py_ssize_t y_start, Py_ssize_t y_stop,
-                       acc_t *ring, Py_ssize_t ring_stride, acc_t *acc,
+                       const Py_ssize_t *group_cut, bint check_finite, Py_ssize_t y_start,
+                       Py_ssize_t y_stop, acc_t *ring, Py_ssize_t ring_stride, acc_t *acc,
                        const acc_t **sources, bint stream) noexcept nogil:
     """The direct path, output rows [y_start, y_stop) of one plane, `group` rows at a time.
 
@@ -418,7 +420,8 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
     times channels), weight weights[t]; only non-zero weights are listed. A group (group > 1,
     row_taps.h's loops): group tap t reads the rows under the group at group_row[t],
     group_offset[t], with group_weights[t * group + g] for the group's row g, some of them 0
-    (see correlate). A zero weight times a finite sample adds exactly nothing, but times an
+    (see correlate); group_cut: the spans of those taps that each row is multiplied over
+    (row_taps.h). A zero weight times a finite sample adds exactly nothing, but times an
     infinity it is NaN where scipy (and the one-row taps) skip it: so where check_finite is set
     and a row under the group holds NaN or infinity, its rows are computed one at a time.
     """
@@ -452,11 +455,11 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
             for g in range(group):
                 outs[g] = dst + (y + min(g, count - 1)) * row_len
             if acc_t is float and out_t is uint8_t:
-                cconv_taps_group_u8(outs, count, sources, group_weights, group_taps, row_len,
-                                    stream, ahead, sizeof(in_t))
+                cconv_taps_group_u8(outs, count, sources, group_weights, group_taps, group_cut,
+                                    row_len, stream, ahead, sizeof(in_t))
             elif acc_t is float and out_t is float:
-                cconv_taps_group_f32(outs, count, sources, group_weights, group_taps, row_len,
-                                     stream, ahead, sizeof(in_t))
+                cconv_taps_group_f32(outs, count, sources, group_weights, group_taps, group_cut,
+                                     row_len, stream, ahead, sizeof(in_t))
         else:
             for g in range(count):
                 for t in range(taps):
@@ -1007,7 +1010,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                     group_taps += 1
         # A group loads each sample once for all its rows, and multiplies each row's weights
         # from its first non-zero one to its last (row_taps.h's spans, the rows of span c are
-        # 0 to c, then c - group + 1 to group - 1): span_taps multiply-adds per group.
+        # 0 to c, then c - group + 1 to group - 1): span_taps multiply-adds per group. `cut`,
+        # computed once here, goes to every group's loop.
         if acc_t is float and group > 1:
             cconv_group_spans(cut, group, group_weights, group_taps)
             for c in range(2 * group - 1):
@@ -1051,7 +1055,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                     direct_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
                                  channels, kernel_height, kernel_width, anchor_y, anchor_x, mode,
                                  cval_acc, column_source, weights, tap_row, tap_offset, taps,
-                                 group_weights, group_row, group_offset, group_taps, group,
+                                 group_weights, group_row, group_offset, group_taps, group, cut,
                                  check_finite, y_start, y_stop, mine, ring_len,
                                  mine + (kernel_height + group - 1) * ring_len,
                                  sources + threadid() * thread_sources, stream)

@@ -289,20 +289,20 @@ CCONV_ALWAYS_INLINE void cconv_taps_block_contiguous(CCONV_VEC *a, const CCONV_V
  * dropped), uint8 (u8) or float32. The unit of the partial blocks is 16 samples for uint8
  * (one 16-byte store), one vector for float32. stride > 0 (a constant; group 1 only): the row
  * qualifies for cconv_taps_block_contiguous with that stride, which then takes the 4-vector
- * blocks.
+ * blocks. cut: a group's spans (cconv_group_spans, computed once per call by the engine);
+ * unused for group 1.
  */
 CCONV_ALWAYS_INLINE void cconv_taps_rows(void *const *dst, int u8, int group, int count,
                                          const float **sources, const float *weights,
                                          ptrdiff_t taps, ptrdiff_t n, int stream,
                                          const void *const *ahead, ptrdiff_t ahead_scale,
-                                         int stride)
+                                         int stride, const ptrdiff_t *cut)
 {
     CCONV_VEC a[CCONV_TAPS_GROUP][4];
     float s[CCONV_TAPS_GROUP];
     const ptrdiff_t unit = u8 ? 16 : CCONV_WIDTH, block = 4 * CCONV_WIDTH;
     const int unit_vectors = u8 ? CCONV_PER16 : 1;
     CCONV_VEC w[8]; /* stride > 0: the weights of taps 0 to taps / 2 */
-    ptrdiff_t cut[2 * CCONV_TAPS_GROUP];
     ptrdiff_t i, head;
     int g;
     for (g = 0; stride > 0 && g <= taps / 2; g++)
@@ -310,8 +310,6 @@ CCONV_ALWAYS_INLINE void cconv_taps_rows(void *const *dst, int u8, int group, in
     for (g = 1; g < count; g++) /* streaming needs every row at the same 64-byte phase */
         if (((uintptr_t)dst[g] - (uintptr_t)dst[0]) & 63)
             stream = 0;
-    if (group > 1)
-        cconv_group_spans(cut, group, weights, taps);
     head = cconv_stream_head(dst[0], u8 ? 1 : sizeof(float), n, &stream);
     for (i = 0; i < head; i += unit) {
         ptrdiff_t at = i + unit <= head ? i : (head >= unit ? head - unit : 0);
@@ -404,7 +402,7 @@ CCONV_ALWAYS_INLINE void cconv_taps_row(void *dst, int u8, const float **sources
     void *rows[1] = {dst};
     const int stride = cconv_symmetric_stride(sources, weights, taps);
 #define CCONV_ROW(T, S) \
-    cconv_taps_rows(rows, u8, 1, 1, sources, weights, T, n, stream, &ahead, ahead_scale, S)
+    cconv_taps_rows(rows, u8, 1, 1, sources, weights, T, n, stream, &ahead, ahead_scale, S, NULL)
 #define CCONV_FIXED(T) CCONV_EACH_STRIDE(CCONV_ROW, T, stride)
 #define CCONV_ANY(T) CCONV_ROW(T, 0)
     CCONV_FIXED_TAPS(taps, CCONV_FIXED, CCONV_ANY)
@@ -437,27 +435,30 @@ static __attribute__((noinline)) void cconv_taps_f32(float *dst, const float **s
     cconv_taps_row(dst, 0, sources, weights, taps, n, stream, ahead, ahead_scale);
 }
 
-/* count (1 to CCONV_TAPS_GROUP) rows, weights CCONV_TAPS_GROUP per tap: the direct path */
+/* count (1 to CCONV_TAPS_GROUP) rows, weights CCONV_TAPS_GROUP per tap, cut their spans: the
+ * direct path */
 static __attribute__((noinline)) void cconv_taps_group_u8(uint8_t *const *dst, int count,
                                                           const float **sources,
                                                           const float *weights, ptrdiff_t taps,
-                                                          ptrdiff_t n, int stream,
+                                                          const ptrdiff_t *cut, ptrdiff_t n,
+                                                          int stream,
                                                           const void *const *ahead,
                                                           ptrdiff_t ahead_scale)
 {
     cconv_taps_rows((void *const *)dst, 1, CCONV_TAPS_GROUP, count, sources, weights, taps, n,
-                    stream, ahead, ahead_scale, 0);
+                    stream, ahead, ahead_scale, 0, cut);
 }
 
 static __attribute__((noinline)) void cconv_taps_group_f32(float *const *dst, int count,
                                                            const float **sources,
                                                            const float *weights, ptrdiff_t taps,
-                                                           ptrdiff_t n, int stream,
+                                                           const ptrdiff_t *cut, ptrdiff_t n,
+                                                           int stream,
                                                            const void *const *ahead,
                                                            ptrdiff_t ahead_scale)
 {
     cconv_taps_rows((void *const *)dst, 0, CCONV_TAPS_GROUP, count, sources, weights, taps, n,
-                    stream, ahead, ahead_scale, 0);
+                    stream, ahead, ahead_scale, 0, cut);
 }
 
 /* Orders the streaming stores before whatever follows (another thread reading the output) */
@@ -480,19 +481,21 @@ static inline void cconv_taps_f32(float *dst, const float **sources, const float
     (void)ahead; (void)ahead_scale;
 }
 static inline void cconv_taps_group_u8(uint8_t *const *dst, int count, const float **sources,
-                                       const float *weights, ptrdiff_t taps, ptrdiff_t n,
-                                       int stream, const void *const *ahead,
-                                       ptrdiff_t ahead_scale)
+                                       const float *weights, ptrdiff_t taps,
+                                       const ptrdiff_t *cut, ptrdiff_t n, int stream,
+                                       const void *const *ahead, ptrdiff_t ahead_scale)
 {
-    (void)dst; (void)count; (void)sources; (void)weights; (void)taps; (void)n; (void)stream;
+    (void)dst; (void)count; (void)sources; (void)weights; (void)taps; (void)cut; (void)n;
+    (void)stream;
     (void)ahead; (void)ahead_scale;
 }
 static inline void cconv_taps_group_f32(float *const *dst, int count, const float **sources,
-                                        const float *weights, ptrdiff_t taps, ptrdiff_t n,
-                                        int stream, const void *const *ahead,
-                                        ptrdiff_t ahead_scale)
+                                        const float *weights, ptrdiff_t taps,
+                                        const ptrdiff_t *cut, ptrdiff_t n, int stream,
+                                        const void *const *ahead, ptrdiff_t ahead_scale)
 {
-    (void)dst; (void)count; (void)sources; (void)weights; (void)taps; (void)n; (void)stream;
+    (void)dst; (void)count; (void)sources; (void)weights; (void)taps; (void)cut; (void)n;
+    (void)stream;
     (void)ahead; (void)ahead_scale;
 }
 static inline void cconv_group_spans(ptrdiff_t *cut, int group, const float *weights,
