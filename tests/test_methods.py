@@ -125,6 +125,36 @@ def test_direct_groups_of_output_rows(simd_level, dtype, out_dtype, mode):
                 single)
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+def test_direct_reads_float_images_in_place(simd_level, dtype, mode):
+    # A float32 / float64 image is read where it is (direct_block in src/_core.pyx): only the
+    # outputs within reach of the left and right borders read extended rows, of which only
+    # the parts near the borders are filled. Widths from one less than the kernel's (no
+    # interior: the whole row is extended) to twice it, anchors of odd and even kernels on
+    # both sides (correlate and convolve), one row at a time and in groups (4 rows and more),
+    # one and three channels. The image must come out unchanged.
+    rng = np.random.default_rng(zlib.crc32(repr((dtype, mode)).encode()))
+    for kernel_shape in [(1, 1), (3, 1), (1, 4), (3, 3), (5, 2), (4, 5), (7, 8)]:
+        kernel = rng.uniform(-1, 1, kernel_shape)
+        kernel *= 1.7 / np.abs(kernel).sum()
+        kernel_width = kernel_shape[1]
+        for width in sorted({max(1, kernel_width - 1), kernel_width, kernel_width + 1,
+                             2 * kernel_width + 1}):
+            for channels in (1, 3):
+                image = random_image((70, width, channels), dtype, rng)
+                before = image.copy()
+                for flip, function in ((False, cconv.correlate), (True, cconv.convolve)):
+                    reference = reference_filter(image, kernel, mode, cval=-3.5, convolve=flip)
+                    single = function(image, kernel, mode=mode, cval=-3.5, threads=1,
+                                      method="direct")
+                    assert_matches_reference(single, reference, kernel, image)
+                    np.testing.assert_array_equal(
+                        function(image, kernel, mode=mode, cval=-3.5, threads=3,
+                                 method="direct"), single)
+                np.testing.assert_array_equal(image, before)
+
+
 @pytest.mark.parametrize("zero_rows", [[0], [6], [0, 1], [3], [0, 1, 2, 4, 5, 6], [1, 2, 3, 4, 5]],
                          ids=str)
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
