@@ -73,10 +73,10 @@
 #define CCONV_COLUMN_GROUP 4
 /*
  * cconv_column_<type>(out, rows, weights, taps, start, n): the filter above for i in [0, n).
- * cconv_column_<type>_group(outs, offset, count, rows, weights, taps, start, n): count (1 to 4)
- * output rows, outs[k] + offset getting rows[k] to rows[k + taps - 1], each exactly as
+ * cconv_column_<type>_group_any(outs, offset, count, rows, weights, taps, start, n): count
+ * (1 to 4) output rows, outs[k] + offset getting rows[k] to rows[k + taps - 1], each exactly as
  * cconv_column_<type> would. Four vectors (one row) or two per output row (a group) hide the
- * multiply-add latency.
+ * multiply-add latency. cconv_column_<type>_group, the same for any group: see below.
  */
 #define CCONV_DEFINE_COLUMN(name, type, LOAD)                                                  \
 static inline void name(float *out, const type **rows, const float *weights, ptrdiff_t taps,  \
@@ -112,9 +112,9 @@ static inline void name(float *out, const type **rows, const float *weights, ptr
     }                                                                                          \
 }                                                                                              \
                                                                                                \
-static inline void name##_group(float *const *outs, ptrdiff_t offset, ptrdiff_t count,      \
-                                const type **rows, const float *weights, ptrdiff_t taps,       \
-                                ptrdiff_t start, ptrdiff_t n)                                  \
+static inline void name##_group_any(float *const *outs, ptrdiff_t offset, ptrdiff_t count,  \
+                                    const type **rows, const float *weights, ptrdiff_t taps,   \
+                                    ptrdiff_t start, ptrdiff_t n)                              \
 {                                                                                              \
     ptrdiff_t i = 0, t, k;                                                                     \
     for (; i + 2 * CCONV_WIDTH <= n; i += 2 * CCONV_WIDTH) {                                   \
@@ -149,6 +149,83 @@ static inline void name##_group(float *const *outs, ptrdiff_t offset, ptrdiff_t 
 CCONV_DEFINE_COLUMN(cconv_column_u8, uint8_t, CCONV_LOAD_U8)
 CCONV_DEFINE_COLUMN(cconv_column_f32, float, CCONV_LOAD_F32)
 #undef CCONV_DEFINE_COLUMN
+
+/*
+ * Full groups (CCONV_COLUMN_GROUP rows) for an odd tap count from 3 to 15, every Gaussian and
+ * box of the presets: name##_group_<TAPS> runs the vectors of the rows, returns how many
+ * samples it did. With the count a constant the weights stay in registers and each row's
+ * vector is loaded (and converted) once for all the output rows it feeds, where the loop
+ * above tests at every row and tap which output rows take it and broadcasts their weights
+ * from memory. The same sums: tap after tap from 0. Microbenchmark, AVX2, float32 rows in
+ * L2, ns per output sample: 3 taps 0.14 -> 0.10, 5 taps 0.38 -> 0.17, 15 taps 0.86 -> 0.45.
+ * Engine A/B, 1080p RGB float32, 1 thread: 5x5 Gaussian 0.74-0.86x the time, 15x15 0.88-0.92x
+ * (uint8 Gaussians take the symmetric loops below).
+ * name##_group(outs, offset, count, rows, weights, taps, start, n) takes one of these or the
+ * loop above, and finishes the rows' ends one row at a time.
+ */
+#define CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, TAPS)                                       \
+static inline ptrdiff_t name##_group_##TAPS(float *const *outs, ptrdiff_t offset,             \
+                                            const type **rows, const float *weights,           \
+                                            ptrdiff_t start, ptrdiff_t n)                      \
+{                                                                                              \
+    ptrdiff_t i = 0;                                                                           \
+    int t, k;                                                                                  \
+    CCONV_VEC w[TAPS];                                                                         \
+    _Pragma("GCC unroll 16")                                                                   \
+    for (t = 0; t < TAPS; t++)                                                                 \
+        w[t] = CCONV_SET1(weights[t]);                                                         \
+    for (; i + CCONV_WIDTH <= n; i += CCONV_WIDTH) {                                           \
+        CCONV_VEC a[CCONV_COLUMN_GROUP];                                                       \
+        _Pragma("GCC unroll 8")                                                                \
+        for (k = 0; k < CCONV_COLUMN_GROUP; k++)                                               \
+            a[k] = CCONV_ZERO;                                                                 \
+        _Pragma("GCC unroll 32")                                                               \
+        for (t = 0; t < TAPS + CCONV_COLUMN_GROUP - 1; t++) {                                  \
+            /* row t: tap t of output row 0, tap t - 1 of output row 1, ... */                 \
+            CCONV_VEC x = LOAD(rows[t] + start + i);                                           \
+            _Pragma("GCC unroll 8")                                                            \
+            for (k = 0; k < CCONV_COLUMN_GROUP; k++)                                           \
+                if (t >= k && t - k < TAPS)                                                    \
+                    a[k] = CCONV_FMA(w[t - k], x, a[k]);                                       \
+        }                                                                                      \
+        _Pragma("GCC unroll 8")                                                                \
+        for (k = 0; k < CCONV_COLUMN_GROUP; k++)                                               \
+            CCONV_STORE(outs[k] + offset + i, a[k]);                                           \
+    }                                                                                          \
+    return i;                                                                                  \
+}
+#define CCONV_DEFINE_GROUP(name, type, LOAD)                                                   \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 3)                                                  \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 5)                                                  \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 7)                                                  \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 9)                                                  \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 11)                                                 \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 13)                                                 \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 15)                                                 \
+static inline void name##_group(float *const *outs, ptrdiff_t offset, ptrdiff_t count,      \
+                                const type **rows, const float *weights, ptrdiff_t taps,       \
+                                ptrdiff_t start, ptrdiff_t n)                                  \
+{                                                                                              \
+    ptrdiff_t i, k;                                                                            \
+    switch (count == CCONV_COLUMN_GROUP ? taps : 0) {                                          \
+    case 3: i = name##_group_3(outs, offset, rows, weights, start, n); break;                  \
+    case 5: i = name##_group_5(outs, offset, rows, weights, start, n); break;                  \
+    case 7: i = name##_group_7(outs, offset, rows, weights, start, n); break;                  \
+    case 9: i = name##_group_9(outs, offset, rows, weights, start, n); break;                  \
+    case 11: i = name##_group_11(outs, offset, rows, weights, start, n); break;                \
+    case 13: i = name##_group_13(outs, offset, rows, weights, start, n); break;                \
+    case 15: i = name##_group_15(outs, offset, rows, weights, start, n); break;                \
+    default:                                                                                   \
+        name##_group_any(outs, offset, count, rows, weights, taps, start, n);                  \
+        return;                                                                                \
+    }                                                                                          \
+    for (k = 0; k < count; k++)                                                                \
+        name(outs[k] + offset + i, rows + k, weights, taps, start + i, n - i);                 \
+}
+CCONV_DEFINE_GROUP(cconv_column_u8, uint8_t, CCONV_LOAD_U8)
+CCONV_DEFINE_GROUP(cconv_column_f32, float, CCONV_LOAD_F32)
+#undef CCONV_DEFINE_GROUP
+#undef CCONV_DEFINE_FIXED_GROUP
 
 /*
  * uint8 images under symmetric column weights (weights[t] == weights[taps - 1 - t], as every
