@@ -300,7 +300,7 @@ def test_box_method_needs_equal_weights():
         cconv.correlate(np.zeros((4, 4)), np.zeros((3, 3)), method="box")
 
 
-@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5, 16, 17])  # 17: past one 16-lane block
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5, 8, 16, 17])  # 17: past one 16-lane block
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16], ids=lambda d: np.dtype(d).name)
 def test_integer_box_running_sums(simd_level, dtype, channels):
     # Integer images take exact integer running sums on the box path, 16 lanes at a time in
