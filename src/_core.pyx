@@ -77,6 +77,8 @@ cdef extern from "window_sums.h" nogil:
                                Py_ssize_t stride)
     Py_ssize_t cconv_update_sums_u8(uint32_t *sums, const uint8_t *entering,
                                     const uint8_t *leaving, Py_ssize_t n)
+    bint cconv_update_sums_f32(float *sums, const float *entering, const float *leaving,
+                               Py_ssize_t n)
     void cconv_box_row_f32(const float *x, float *out, Py_ssize_t n, Py_ssize_t k,
                            Py_ssize_t stride, float weight, bint stream, const void *ahead,
                            Py_ssize_t ahead_bytes)
@@ -817,8 +819,12 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
     cdef Py_ssize_t first = y_start - y_start % kernel_height  # a recompute row at or before
     cdef acc_t *interior = column_sums + anchor_x * channels
     cdef bint finite = True
+    cdef bint interior_finite  # known from the update, or to be checked
+    cdef const in_t *entering
+    cdef const in_t *leaving
     for y in range(first, y_stop):
         v = y - anchor_y  # the window's top row
+        interior_finite = False
         if y == first or y % kernel_height == 0 or not finite:  # its rows, from the top
             memset(interior, 0, row_len * sizeof(acc_t))
             add_row(interior, source_row(src, v, height, row_len, mode), cval, row_len)
@@ -829,12 +835,19 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
                 add_row(interior, source_row(src, v + kernel_height - 1, height, row_len, mode),
                         cval, row_len)
         else:
-            update_column_sums(interior,
-                               source_row(src, v + kernel_height - 1, height, row_len, mode),
-                               source_row(src, v - 1, height, row_len, mode), cval, row_len)
+            entering = source_row(src, v + kernel_height - 1, height, row_len, mode)
+            leaving = source_row(src, v - 1, height, row_len, mode)
+            if in_t is float and acc_t is float and entering != NULL and leaving != NULL:
+                interior_finite = cconv_update_sums_f32(interior, entering, leaving, row_len)
+            else:
+                update_column_sums(interior, entering, leaving, cval, row_len)
         border_column_sums(column_sums, column_source, width, channels, kernel_width, anchor_x,
                            cval * kernel_height)
-        finite = not check_finite or all_finite(column_sums, ext_len)
+        if interior_finite:  # then only the borders' sums are left to check
+            finite = (all_finite(column_sums, anchor_x * channels)
+                      and all_finite(interior + row_len, ext_len - row_len - anchor_x * channels))
+        else:
+            finite = not check_finite or all_finite(column_sums, ext_len)
         if y < y_start:
             continue
         if (acc_t is float and out_t is float and CCONV_BOX_ROW

@@ -107,6 +107,36 @@ static inline ptrdiff_t cconv_update_sums_u8(uint32_t *sums, const uint8_t *ente
     return i;
 }
 
+/* The float32 box's column sums moved down a row: sums[i] += entering[i] - leaving[i], the
+ * engine's operations in its order, for i in [0, n). Returns 0 if a new sum is NaN or
+ * infinite, else 1: the check the engine would otherwise make in a second pass over the row.
+ * In every module (vectors where AVX2 is there): engine A/B, 1080p RGB float32, 31x31 box,
+ * against Cython's update loop and that pass: 0.87-0.88x the time, 2 threads 0.93. */
+static inline int cconv_update_sums_f32(float *sums, const float *entering,
+                                        const float *leaving, ptrdiff_t n)
+{
+    ptrdiff_t i = 0;
+    int bad = 0;
+#if defined(__AVX2__)
+    const __m256i exponent = _mm256_set1_epi32(0x7f800000); /* all ones: NaN or infinity */
+    __m256i flags = _mm256_setzero_si256();
+    for (; i + 8 <= n; i += 8) {
+        __m256 s = _mm256_add_ps(_mm256_loadu_ps(sums + i),
+                                 _mm256_sub_ps(_mm256_loadu_ps(entering + i),
+                                               _mm256_loadu_ps(leaving + i)));
+        _mm256_storeu_ps(sums + i, s);
+        flags = _mm256_or_si256(flags, _mm256_cmpeq_epi32(
+            _mm256_and_si256(_mm256_castps_si256(s), exponent), exponent));
+    }
+    bad = !_mm256_testz_si256(flags, flags);
+#endif
+    for (; i < n; i++) {
+        sums[i] += entering[i] - leaving[i];
+        bad |= sums[i] - sums[i] != 0.0f;
+    }
+    return !bad;
+}
+
 static inline void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, ptrdiff_t n,
                                          ptrdiff_t k, ptrdiff_t stride)
 {
