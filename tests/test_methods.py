@@ -290,7 +290,7 @@ def test_a_nearly_rank_one_kernel_is_not_split():
         cconv.correlate(np.zeros((4, 4)), kernel, method="separable")
 
 
-@pytest.mark.parametrize("method", ["fft", "Box", None, 3])
+@pytest.mark.parametrize("method", ["FFT", "Box", None, 3])
 def test_unknown_method_is_refused(method):
     with pytest.raises(ValueError, match="`method` must be one of"):
         cconv.correlate(np.zeros((4, 4)), np.ones((3, 3)), method=method)
