@@ -187,8 +187,8 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
     accumulator = _accumulator(source.dtype, engine_out_dtype)
     path, engine_kernel, column, row = _plan(weights, method, accumulator,
                                              source.dtype.kind in "iu")
-    if method == "auto" and path == "direct" and _fft_pays(weights, image.shape, out_dtype,
-                                                          accumulator, threads):
+    if method == "auto" and path == "direct" and _fft_pays(weights, image.shape, image.dtype,
+                                                          out_dtype, accumulator, threads):
         path = "fft"
     if path == "fft":
         if _fft.usable(image, mode, cval):
@@ -241,7 +241,8 @@ def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:
     - 'separable': the kernel is an outer product of a column and a row (Gaussian, Sobel, a
       box of different weights per axis ...), to a few units in the last place, with the same
       zeros, and kh + kw multiply-adds beat the direct path's count.
-    - 'fft': only with `shape`, for integer images, where a kernel is so large that the FFT
+    - 'fft': only with `shape`, for integer images (of at most 16 bits under most kernels: see
+      the FFT's error in :func:`correlate`), where a kernel is so large that the FFT
       path is expected to take at most 0.8x the direct path's time (on a 1080p image at one
       thread, dense kernels from about 46x46 on RGB, 52x52 on gray). Images holding NaN or
       infinity, which an FFT would spread over the whole image, still take the direct path.
@@ -274,7 +275,7 @@ def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:
     source = _engine_dtype(dtype)
     output = dtype.newbyteorder("=")
     accumulator = _accumulator(source, _engine_output(source, output))
-    if path == "direct" and _fft_pays(weights, shape, output, accumulator,
+    if path == "direct" and _fft_pays(weights, shape, dtype, output, accumulator,
                                       _thread_count(threads)):
         return "fft"
     return path
@@ -312,15 +313,22 @@ _BOX_MIN_HEIGHT_PLUS_WIDTH = {True: 8, False: 16}  # by integer_image
 _NO_FACTOR = np.empty(0)
 
 
-def _fft_pays(weights: np.ndarray, shape: tuple, out_dtype: np.dtype, accumulator: np.dtype,
-              threads: int) -> bool:
+def _fft_pays(weights: np.ndarray, shape: tuple, image_dtype: np.dtype, out_dtype: np.dtype,
+              accumulator: np.dtype, threads: int) -> bool:
     """method='auto' on a kernel the direct path would take: whether the FFT path does better
-    (cconv._fft.pays). Integer outputs only: there its error (relative to the image's largest
-    values, see cconv._fft) is far below the rounding; float outputs keep the direct path's
-    error, relative to each pixel's own neighbourhood, unless 'fft' is asked for."""
-    return (weights.size >= _fft.MIN_TAPS and out_dtype.kind in "iu"
-            and _fft.pays(np.count_nonzero(weights), shape, weights.shape, accumulator.itemsize,
-                          threads, _engine.engine.__name__.endswith("baseline")))
+    (cconv._fft.pays). Integer images to integer outputs only, where its error (about 1e-13
+    of the largest value the dtype holds times the kernel's absolute sum, see cconv._fft)
+    stays below 1e-4, far under the rounding's tie margin: not for int32 pixels under most
+    kernels. Float outputs keep the direct path's error, relative to each pixel's own
+    neighbourhood, unless 'fft' is asked for."""
+    if (weights.size < _fft.MIN_TAPS or image_dtype.kind not in "iu"
+            or out_dtype.kind not in "iu"):
+        return False
+    info = np.iinfo(image_dtype)
+    if 1e-13 * np.abs(weights).sum() * max(-float(info.min), float(info.max)) >= 1e-4:
+        return False
+    return _fft.pays(np.count_nonzero(weights), shape, weights.shape, accumulator.itemsize,
+                     threads, _engine.engine.__name__.endswith("baseline"))
 
 
 def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_image: bool):
