@@ -2,10 +2,11 @@
 path's multiply-adds (whose cost grows with the kernel's area; an FFT's does not).
 
 Each image of a batch is extended by the border mode exactly as the engine extends it (the
-indices of ``source_index`` in src/_core.pyx), transformed with its channels, multiplied by the
-flipped kernel's spectrum, transformed back and cropped. The sums are in float64 whatever the
-dtype; their error is relative to the image's largest values times the kernel's absolute sum
-(about 1e-13 of that here), not to each pixel's own neighbourhood as in the direct path.
+indices of ``source_index`` in src/_core.pyx), transformed a channel at a time, multiplied by
+the flipped kernel's spectrum, transformed back and cropped. The sums are in float64 whatever
+the dtype; their error is relative to the image's largest values times the kernel's absolute
+sum (budgeted at 1e-13 of that; 3e-17 measured on 1080p images under 63x63 and 101x101
+kernels), not to each pixel's own neighbourhood as in the direct path.
 Integer results are rounded as everywhere else, after a snap to the exact results' grid where
 the weights are dyadic (see snap_to_exact): exact ties then round half to even as on the
 other paths. NaN and infinity would spread over the whole image, so images holding them (or a

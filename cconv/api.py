@@ -101,7 +101,7 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
         the same accuracy and rounding rules. 'fft' multiplies spectra (numpy's float64
         FFT), at a cost that does not grow with the kernel's size: 'auto' takes it for large
         kernels on integer images. Its error is relative to the image's largest values times
-        the kernel's absolute sum (about 1e-13 of that), not to each pixel's neighbourhood;
+        the kernel's absolute sum (at most 1e-13 of that), not to each pixel's neighbourhood;
         images holding NaN or infinity take the direct path instead.
 
     Returns
@@ -316,7 +316,7 @@ _NO_FACTOR = np.empty(0)
 def _fft_pays(weights: np.ndarray, shape: tuple, image_dtype: np.dtype, out_dtype: np.dtype,
               accumulator: np.dtype, threads: int) -> bool:
     """method='auto' on a kernel the direct path would take: whether the FFT path does better
-    (cconv._fft.pays). Integer images to integer outputs only, where its error (about 1e-13
+    (cconv._fft.pays). Integer images to integer outputs only, where its error (at most 1e-13
     of the largest value the dtype holds times the kernel's absolute sum, see cconv._fft)
     stays below 1e-4, far under the rounding's tie margin: not for int32 pixels under most
     kernels. Float outputs keep the direct path's error, relative to each pixel's own
