@@ -1,16 +1,16 @@
 """The FFT path: correlation through numpy's float64 FFT, for kernels too large for the direct
 path's multiply-adds (whose cost grows with the kernel's area; an FFT's does not).
 
-Each image of a batch is extended by the border mode exactly as the engine extends it (the
-indices of ``source_index`` in src/_core.pyx), transformed a channel at a time, multiplied by
-the flipped kernel's spectrum, transformed back and cropped. The sums are in float64 whatever
-the dtype; their error is relative to the image's largest values times the kernel's absolute
-sum (budgeted at 1e-13 of that; 3e-17 measured on 1080p images under 63x63 and 101x101
-kernels), not to each pixel's own neighbourhood as in the direct path.
-Integer results are rounded as everywhere else, after a snap to the exact results' grid where
-the weights are dyadic (see snap_to_exact): exact ties then round half to even as on the
-other paths. NaN and infinity would spread over the whole image, so images holding them (or a
-non-finite cval in 'constant' mode) are not taken here.
+Each image of a batch is extended by the border mode with numpy.pad (whose modes the engine's
+match, kernels longer than the image included: the tests check both against it), transformed a
+channel at a time, multiplied by the flipped kernel's spectrum, transformed back and cropped.
+The sums are in float64 whatever the dtype; their error is relative to the image's largest
+values times the kernel's absolute sum (budgeted at 1e-13 of that; 3e-17 measured on 1080p
+images under 63x63 and 101x101 kernels), not to each pixel's own neighbourhood as in the
+direct path. Integer results are rounded as everywhere else, after a snap to the exact
+results' grid where the weights are dyadic (see snap_to_exact): exact ties then round half to
+even as on the other paths. NaN and infinity would spread over the whole image, so images
+holding them (or a non-finite cval in 'constant' mode) are not taken here.
 """
 
 from __future__ import annotations
@@ -21,23 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 
-def source_indices(n: int, before: int, after: int, mode: str) -> np.ndarray:
-    """For positions -before .. n - 1 + after of a line of n samples: the index each reads
-    under `mode`, -1 for cval (the engine's source_index, vectorised)."""
-    i = np.arange(-before, n + after)
-    if mode == "nearest":
-        return np.clip(i, 0, n - 1)
-    if mode == "wrap":
-        return i % n
-    if mode == "reflect":  # d c b a | a b c d | d c b a
-        i = i % (2 * n)
-        return np.where(i >= n, 2 * n - 1 - i, i)
-    if mode == "mirror":  # d c b | a b c d | c b a; a single sample mirrors onto itself
-        if n == 1:
-            return np.zeros_like(i)
-        i = i % (2 * n - 2)
-        return np.where(i >= n, 2 * n - 2 - i, i)
-    return np.where((i >= 0) & (i < n), i, -1)  # constant
+# The border modes as numpy.pad names them (scipy.ndimage's 'reflect' is numpy's 'symmetric')
+_PAD_MODES = {"nearest": "edge", "reflect": "symmetric", "mirror": "reflect", "wrap": "wrap",
+              "constant": "constant"}
 
 
 def fast_length(n: int) -> int:
@@ -93,22 +79,20 @@ def correlate(image: np.ndarray, weights: np.ndarray, anchor: tuple, mode: str, 
     height, width = image.shape[-3:-1] if image.ndim == 4 else image.shape[:2]
     batch = image.reshape((-1, height, width, 1 if image.ndim == 2 else image.shape[-1]))
     kernel_height, kernel_width = weights.shape
-    rows = source_indices(height, anchor[0], kernel_height - 1 - anchor[0], mode)
-    columns = source_indices(width, anchor[1], kernel_width - 1 - anchor[1], mode)
-    size = (fast_length(rows.size), fast_length(columns.size))
+    widths = ((anchor[0], kernel_height - 1 - anchor[0]),
+              (anchor[1], kernel_width - 1 - anchor[1]))
+    extra = {"constant_values": cval} if mode == "constant" else {}
+    size = (fast_length(height + kernel_height - 1), fast_length(width + kernel_width - 1))
     # Correlation is convolution with the flipped kernel; with the transforms at least as
-    # long as the extended image, the outputs read sit past the kernel's wrap-around.
-    # (along the rows first: only the kernel's few rows are not zero)
+    # long as the extended image, the outputs read sit past the kernel's wrap-around. The
+    # kernel's spectrum is taken along its few rows first (the padded rows are all zero).
     spectrum = np.fft.fft(np.fft.rfft(weights[::-1, ::-1], n=size[1], axis=1), n=size[0],
                           axis=0)
     result = np.empty(batch.shape, np.float64)
 
     def one(index: int, channel: int) -> None:
-        extended = batch[index, :, :, channel][np.clip(rows, 0, None)][:, np.clip(columns, 0, None)]
-        extended = extended.astype(np.float64)
-        if mode == "constant":
-            extended[rows < 0] = cval
-            extended[:, columns < 0] = cval
+        extended = np.pad(batch[index, :, :, channel].astype(np.float64), widths,
+                          mode=_PAD_MODES[mode], **extra)
         product = np.fft.rfft2(extended, s=size, axes=(0, 1))
         product *= spectrum
         # back along the columns, then along only the rows that are kept
