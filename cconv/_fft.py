@@ -8,7 +8,7 @@ The sums are in float64 whatever the dtype; their error is relative to the image
 values times the kernel's absolute sum (budgeted at 1e-13 of that; 3e-17 measured on 1080p
 images under 63x63 and 101x101 kernels), not to each pixel's own neighbourhood as in the
 direct path. Integer results are rounded as everywhere else, after a snap to the exact
-results' grid where the weights are dyadic (see snap_to_exact): exact ties then round half to
+results' grid where the weights are dyadic (see exact_step): exact ties then round half to
 even as on the other paths. NaN and infinity would spread over the whole image, so images
 holding them (or a non-finite cval in 'constant' mode) are not taken here.
 """
@@ -39,29 +39,34 @@ def fast_length(n: int) -> int:
         m += 1
 
 
-def snap_to_exact(values: np.ndarray, image: np.ndarray, weights: np.ndarray, mode: str,
-                  cval: float) -> None:
-    """Integer images under weights that are all multiples of 2**-m (m <= 30; halves,
-    quarters, 1/1024 ...) and an integer cval: the exact results are multiples of 2**-m too,
-    exact ties included, where the rounding policy (half to even) must see them exactly. Moves
-    `values` (the FFT's results, in place) to the nearest multiple, where the FFT's error is
-    far below half a step (bounded here with a margin of 10**4) and the step stays exact."""
+def exact_step(image: np.ndarray, weights: np.ndarray, mode: str, cval: float):
+    """2**-m where an integer image under weights that are all multiples of 2**-m (m <= 30;
+    halves, quarters, 1/1024 ...) and an integer cval has exact results on that grid, exact
+    ties included, and the FFT's error is far below half a step (bounded with a margin of
+    10**4) while the step stays exact; else None. snap() then moves the FFT's results onto the
+    grid, so that the rounding policy (half to even) sees exact ties as the other paths do."""
     if image.dtype.kind not in "iu" or (mode == "constant" and cval != math.floor(cval)):
-        return
+        return None
     for m in range(31):
         scaled = weights * 2.0 ** m
         if np.array_equal(scaled, np.rint(scaled)):
             break
     else:
-        return
+        return None
     largest = max(abs(int(image.min(initial=0))), abs(int(image.max(initial=0))),
                   abs(cval) if mode == "constant" else 0)
     scale = np.abs(weights).sum() * max(1, largest)  # bounds every result
     if 1e-9 * scale >= 2.0 ** -(m + 1) or scale * 2.0 ** m >= 2.0 ** 50:
-        return
-    values *= 2.0 ** m
+        return None
+    return 2.0 ** -m
+
+
+def snap(values: np.ndarray, step: float) -> np.ndarray:
+    """`values` moved in place to the nearest multiples of `step` (a power of two: exact)."""
+    values /= step
     np.rint(values, out=values)
-    values /= 2.0 ** m
+    values *= step
+    return values
 
 
 def usable(image: np.ndarray, mode: str, cval: float) -> bool:
@@ -72,10 +77,12 @@ def usable(image: np.ndarray, mode: str, cval: float) -> bool:
 
 
 def correlate(image: np.ndarray, weights: np.ndarray, anchor: tuple, mode: str, cval: float,
-              threads: int) -> np.ndarray:
+              threads: int, dtype: np.dtype, finish) -> np.ndarray:
     """Correlation of `image` ((H, W), (H, W, C) or (N, H, W, C)) with `weights` anchored at
-    `anchor`, as float64 of the image's shape. Batch images and channels are transformed on up
-    to `threads` threads, a plane each."""
+    `anchor`, of the image's shape and `dtype`: each plane's float64 result goes through
+    `finish` (which may modify it) into the output as soon as it is done, so no float64 copy
+    of the whole result is held. Batch images and channels are transformed on up to `threads`
+    threads, a plane each."""
     height, width = image.shape[-3:-1] if image.ndim == 4 else image.shape[:2]
     batch = image.reshape((-1, height, width, 1 if image.ndim == 2 else image.shape[-1]))
     kernel_height, kernel_width = weights.shape
@@ -88,7 +95,7 @@ def correlate(image: np.ndarray, weights: np.ndarray, anchor: tuple, mode: str, 
     # kernel's spectrum is taken along its few rows first (the padded rows are all zero).
     spectrum = np.fft.fft(np.fft.rfft(weights[::-1, ::-1], n=size[1], axis=1), n=size[0],
                           axis=0)
-    result = np.empty(batch.shape, np.float64)
+    result = np.empty(batch.shape, dtype)
 
     def one(index: int, channel: int) -> None:
         extended = np.pad(batch[index, :, :, channel].astype(np.float64), widths,
@@ -97,8 +104,8 @@ def correlate(image: np.ndarray, weights: np.ndarray, anchor: tuple, mode: str, 
         product *= spectrum
         # back along the columns, then along only the rows that are kept
         product = np.fft.ifft(product, axis=0)[kernel_height - 1:kernel_height - 1 + height]
-        result[index, :, :, channel] = np.fft.irfft(product, n=size[1], axis=1)[
-            :, kernel_width - 1:kernel_width - 1 + width]
+        result[index, :, :, channel] = finish(np.fft.irfft(product, n=size[1], axis=1)[
+            :, kernel_width - 1:kernel_width - 1 + width])
 
     # One job per channel of each image: transforms of contiguous planes (a channels-last
     # batch of transforms took 1.3-1.6x the time per channel, 1080p RGB)

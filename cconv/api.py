@@ -192,10 +192,16 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
         path = "fft"
     if path == "fft":
         if _fft.usable(image, mode, cval):
-            result = _fft.correlate(image, weights, anchor, mode, cval, threads)
-            if out_dtype.kind in "iu":
-                _fft.snap_to_exact(result, image, weights, mode, cval)
-            return _deliver(round_and_saturate(result, out_dtype, finite=True), out)
+            step = _fft.exact_step(image, weights, mode, cval) if out_dtype.kind in "iu" else None
+
+            def finish(values):
+                if step is not None:
+                    _fft.snap(values, step)
+                return round_and_saturate(values, out_dtype, finite=True)
+
+            result = _fft.correlate(image, weights, anchor, mode, cval, threads, out_dtype,
+                                    finish)
+            return _deliver(result, out)
         path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
 
     planes = source.reshape(_planes_shape(image.shape))
