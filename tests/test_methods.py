@@ -356,12 +356,15 @@ def test_float32_box_running_sums(simd_level, monkeypatch, channels):
                 monkeypatch.undo()
 
 
-def test_float32_box_keeps_dark_regions_exact_next_to_bright_ones(simd_level):
+@pytest.mark.parametrize("channels", [None, 2, 3, 4])  # the AVX2 row: chains, pixel steps
+def test_float32_box_keeps_dark_regions_exact_next_to_bright_ones(simd_level, channels):
     # A running sum in float32 would carry the rounding of sums near 1e6 along the whole row,
     # into windows of values near 1e-3; in double (and in the window sums) it stays far below.
     image = np.full((8, 400), 1e-3, np.float32)
     image[:, :100] = 1e6
     image[:, 150:] += np.linspace(0, 1e-4, 250, dtype=np.float32)  # not a constant
+    if channels is not None:
+        image = np.stack([image * (c + 1) for c in range(channels)], axis=-1)
     kernel = cconv.kernels.box(31)
     result = cconv.correlate(image, kernel)
     reference = reference_filter(image, kernel)
