@@ -303,14 +303,14 @@ def test_box_method_needs_equal_weights():
         cconv.correlate(np.zeros((4, 4)), np.zeros((3, 3)), method="box")
 
 
-@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5, 8, 16, 17])  # 17: past one 16-lane block
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 5, 6, 7, 8, 16, 17])  # 17: past 16 lanes
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16], ids=lambda d: np.dtype(d).name)
 def test_integer_box_running_sums(simd_level, dtype, channels):
     # Integer images take exact integer running sums on the box path, 16 lanes at a time in
     # the AVX-512 module, 8 in the AVX2 module (two chains, the row's halves, where rows are
-    # long: the 400-pixel rows): rows of many blocks, channel counts around the lane counts,
-    # and the constant mode with an integer cval (still exact) and a fractional one (the float
-    # path).
+    # long: the 400-pixel rows; 1, 2 and 4 channels by byte shifts, 3 and 5 to 8 a pixel at a
+    # time): rows of many blocks, channel counts around the lane counts, and the constant mode
+    # with an integer cval (still exact) and a fractional one (the float path).
     rng = np.random.default_rng(zlib.crc32(repr((dtype, channels)).encode()))
     for shape in [(2, 13, 37, channels), (1, 5, 400, channels)]:
         image = random_image(shape, dtype, rng)
