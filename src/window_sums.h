@@ -113,7 +113,8 @@ static inline __attribute__((always_inline)) void
 cconv_sums_pixel_chains(const uint32_t *x, uint32_t *out, ptrdiff_t steps, ptrdiff_t k,
                         ptrdiff_t stride, int pixels)
 {
-    const ptrdiff_t span = (k - 1) * stride, move = pixels * stride, half = steps / 2;
+    const ptrdiff_t span = (k - 1) * stride, move = pixels * stride;
+    const ptrdiff_t half = steps / 2 >= k ? steps / 2 : 0; /* where k adds cost less */
     __m256i first = cconv_sums8_added_u32(x, 0, k, stride), second;
     ptrdiff_t s = 1;
     _mm256_storeu_si256((__m256i *)out, first);
@@ -533,7 +534,8 @@ static inline void cconv_box_pixels(const float *x, float *out, ptrdiff_t n, ptr
     const ptrdiff_t span = (k - 1) * stride;
     const __m256d wv = _mm256_set1_pd(weight);
     const ptrdiff_t steps = (n - 4) / stride; /* at i = stride .. steps * stride (i + 4 <= n) */
-    const ptrdiff_t half = steps / 2;         /* chain two's steps from half + 1 on */
+    /* chain two's steps from half + 1 on, where its k adds cost less than the steps */
+    const ptrdiff_t half = steps / 2 >= k ? steps / 2 : 0;
     __m256d first = cconv_box_sums4(x, 0, k, stride), second;
     double ring[8], lanes[4];
     ptrdiff_t s, i, j;
@@ -573,7 +575,7 @@ static inline void cconv_box_row_f32(const float *x, float *out, ptrdiff_t n, pt
     __m256i shift_index[2], carry_index;
     __m256d shift_mask[2], previous, later;
     int steps = 0;
-    ptrdiff_t i, j, c, shift, half, head = 4;
+    ptrdiff_t i, j, shift, half, head = 4;
     if (stride >= 2 && n >= 16) {
         cconv_box_pixels(x, out, n, k, stride, w, ahead, ahead_bytes);
         return;
@@ -605,12 +607,8 @@ static inline void cconv_box_row_f32(const float *x, float *out, ptrdiff_t n, pt
     half = (n - head) / 16 * 8;
     if (half < k)
         half = 0;
-    if (half > 0) {
-        later = _mm256_setzero_pd();
-        for (c = 0; c < k; c++)
-            later = _mm256_add_pd(later, _mm256_cvtps_pd(
-                _mm_loadu_ps(x + head + half - 4 + c * stride)));
-    }
+    if (half > 0)
+        later = cconv_box_sums4(x, head + half - 4, k, stride);
     switch (steps) {
     case 0: i = cconv_box_chains(x, out, n, head, half, span, stride, previous, &later, wv, 0,
                                  shift_index, shift_mask, carry_index, stream, ahead,
