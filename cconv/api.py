@@ -270,15 +270,14 @@ def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:
     except TypeError as error:
         raise TypeError(f"`dtype` must be a numpy dtype, got {dtype!r}") from error
     weights = as_kernel(kernel)
-    integer_image = _engine_dtype(dtype).kind in "iu"  # int32 and wider are read as floats
-    path = _plan(weights, "auto", np.dtype(np.float64), integer_image)[0]
+    source = _engine_dtype(dtype)  # int32 and wider are read as floats
+    path = _plan(weights, "auto", np.dtype(np.float64), source.kind in "iu")[0]
     if shape is None:
         return path
     if (not isinstance(shape, tuple) or len(shape) not in (2, 3, 4)
             or not all(isinstance(n, numbers.Integral) and n >= 1 for n in shape)):
         raise ValueError(f"`shape` must be an image's shape, 2 to 4 positive integers; "
                          f"got {shape!r}")
-    source = _engine_dtype(dtype)
     output = dtype.newbyteorder("=")
     accumulator = _accumulator(source, _engine_output(source, output))
     if path == "direct" and _fft_pays(weights, shape, dtype, output, accumulator,
