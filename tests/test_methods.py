@@ -99,6 +99,31 @@ def test_separable_groups_of_output_rows(simd_level, dtype, kernel_height, mode,
                 single)
 
 
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
+def test_separable_borders_of_rows_longer_than_a_chunk(simd_level, dtype, mode):
+    # The separable path filters a row in chunks of 8192 samples, and copies each border
+    # sample from the image sample it repeats where that one is in the same chunk, else
+    # filters it on its own ('wrap': the right border repeats the row's start, in the first
+    # chunk). Rows of 2800 RGB pixels (chunks of 8192 and 208 samples) and of 8195 gray pixels
+    # (under a kernel 21 wide, the right border lies in both chunks: the first one's halo
+    # and the second); 7 rows, so that some rows are computed in groups and some alone.
+    rng = np.random.default_rng(8)
+    for shape in [(7, 2800, 3), (7, 8195)]:
+        image = random_image(shape, dtype, rng)
+        for kernel_width, column in [(5, [1.0, 3.0, 4.0, 3.0, 1.0]), (21, [1.0, 3.0, 2.0])]:
+            row = rng.uniform(0.2, 1.0, kernel_width)
+            kernel = np.outer(column, row) / (sum(column) * row.sum())
+            reference = reference_filter(image, kernel, mode, cval=7.25)
+            result = cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=1,
+                                     method="separable")
+            assert_matches_reference(result, reference, kernel, image)
+            np.testing.assert_array_equal(
+                cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=3,
+                                method="separable"),
+                result)
+
+
 @pytest.mark.parametrize("mode", ["nearest", "constant"])
 @pytest.mark.parametrize("out_dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
