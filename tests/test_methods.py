@@ -76,7 +76,7 @@ def test_separable_groups_of_output_rows(simd_level, dtype, kernel_height, mode,
     # the top and the bottom); a block's last group may be shorter (21 rows: 3 threads give
     # blocks of 7 = 4 + 3, 2 threads 11 + 10, 5 threads 5 = 4 + 1). Every row must come out
     # the same whichever way its block was cut. The shapes cover the vector loops' tails (33
-    # pixels), rows of more than one chunk (2800 RGB pixels: 8400 samples, chunks of 8192),
+    # pixels), rows of more than one chunk (5500 RGB pixels: 16500 samples, chunks of 16384),
     # and a kernel wider than the image (41 on 33), whose edges repeat the border columns or
     # are cval. Symmetric column weights (odd heights to 15) take uint8 images through their
     # own loops, which add each pair of rows first (src/column_pass.h).
@@ -84,7 +84,7 @@ def test_separable_groups_of_output_rows(simd_level, dtype, kernel_height, mode,
     column = rng.uniform(0.2, 1.0, kernel_height) * rng.choice([-1, 1], kernel_height)
     if symmetric:
         column[kernel_height // 2 + 1:] = column[: (kernel_height - 1) // 2][::-1]
-    for shape, kernel_width in [((2, 21, 33, 3), 3), ((1, 9, 2800, 3), 5), ((21, 33), 41)]:
+    for shape, kernel_width in [((2, 21, 33, 3), 3), ((1, 9, 5500, 3), 5), ((21, 33), 41)]:
         row = rng.uniform(0.2, 1.0, kernel_width)
         kernel = np.outer(column, row) / (kernel_height * row.sum())
         image = random_image(shape, dtype, rng)
@@ -102,14 +102,14 @@ def test_separable_groups_of_output_rows(simd_level, dtype, kernel_height, mode,
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
 def test_separable_borders_of_rows_longer_than_a_chunk(simd_level, dtype, mode):
-    # The separable path filters a row in chunks of 8192 samples, and copies each border
+    # The separable path filters a row in chunks of 16384 samples, and copies each border
     # sample from the image sample it repeats where that one is in the same chunk, else
     # filters it on its own ('wrap': the right border repeats the row's start, in the first
-    # chunk). Rows of 2800 RGB pixels (chunks of 8192 and 208 samples) and of 8195 gray pixels
+    # chunk). Rows of 5500 RGB pixels (chunks of 16384 and 116 samples) and of 16390 gray pixels
     # (under a kernel 21 wide, the right border lies in both chunks: the first one's halo
     # and the second); 7 rows, so that some rows are computed in groups and some alone.
     rng = np.random.default_rng(8)
-    for shape in [(7, 2800, 3), (7, 8195)]:
+    for shape in [(7, 5500, 3), (7, 16390)]:
         image = random_image(shape, dtype, rng)
         for kernel_width, column in [(5, [1.0, 3.0, 4.0, 3.0, 1.0]), (21, [1.0, 3.0, 2.0])]:
             row = rng.uniform(0.2, 1.0, kernel_width)
