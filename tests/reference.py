@@ -49,16 +49,20 @@ def expected_integer(reference, dtype):
     return np.clip(np.rint(reference), info.min, info.max)
 
 
-def assert_matches_reference(result, reference, kernel, image):
+def assert_matches_reference(result, reference, kernel, image, cval=0.0):
     """Floats: within the accumulator's rounding. Integers: equal to rint(reference) (saturated)
     except for at most 0.1% of the distinct values (one, in a small image), each off by 1 and
-    only where the reference is a near-tie."""
+    only where the reference is a near-tie.
+
+    The float bound scales with the largest sample a window can hold: the image's, or `cval`,
+    which fills the 'constant' borders (a 1x1 image's windows are almost all cval)."""
     result = np.asarray(result)
     assert result.shape == reference.shape
     if result.dtype.kind == "f":
-        scale = np.abs(np.asarray(kernel, np.float64)).sum() * max(
-            1.0, float(np.nanmax(np.abs(np.asarray(image, np.float64)), initial=0.0))
-        )
+        largest = float(np.nanmax(np.abs(np.asarray(image, np.float64)), initial=0.0))
+        if np.isfinite(cval):
+            largest = max(largest, abs(float(cval)))
+        scale = np.abs(np.asarray(kernel, np.float64)).sum() * max(1.0, largest)
         eps = np.finfo(result.dtype).eps
         if result.dtype == np.float16:
             eps = np.finfo(np.float32).eps  # computed in float32, then stored as float16

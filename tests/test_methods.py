@@ -46,10 +46,10 @@ def test_method_matches_reference(simd_level, method, dtype, mode, kernel_shape,
     for threads in (1, 3):
         result = cconv.correlate(image, kernel, mode=mode, cval=-9.0, threads=threads,
                                  method=method)
-        assert_matches_reference(result, reference, kernel, image)
+        assert_matches_reference(result, reference, kernel, image, cval=-9.0)
     flipped = reference_filter(image, kernel, mode, cval=-9.0, convolve=True)
     result = cconv.convolve(image, kernel, mode=mode, cval=-9.0, method=method)
-    assert_matches_reference(result, flipped, kernel, image)
+    assert_matches_reference(result, flipped, kernel, image, cval=-9.0)
 
 
 @pytest.mark.parametrize("method", ["separable", "box"])
@@ -91,7 +91,7 @@ def test_separable_groups_of_output_rows(simd_level, dtype, kernel_height, mode,
         reference = reference_filter(image, kernel, mode, cval=7.25)
         single = cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=1,
                                  method="separable")
-        assert_matches_reference(single, reference, kernel, image)
+        assert_matches_reference(single, reference, kernel, image, cval=7.25)
         for threads in (2, 3, 5):
             np.testing.assert_array_equal(
                 cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=threads,
@@ -117,7 +117,7 @@ def test_separable_borders_of_rows_longer_than_a_chunk(simd_level, dtype, mode):
             reference = reference_filter(image, kernel, mode, cval=7.25)
             result = cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=1,
                                      method="separable")
-            assert_matches_reference(result, reference, kernel, image)
+            assert_matches_reference(result, reference, kernel, image, cval=7.25)
             np.testing.assert_array_equal(
                 cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=3,
                                 method="separable"),
@@ -144,7 +144,7 @@ def test_direct_groups_of_output_rows(simd_level, dtype, out_dtype, mode):
         reference = reference_filter(image, kernel, mode, cval=7.25)
         single = cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=1,
                                  method="direct", dtype=out_dtype)
-        assert_matches_reference(single, reference, kernel, image)
+        assert_matches_reference(single, reference, kernel, image, cval=7.25)
         for threads in (2, 3, 5):
             np.testing.assert_array_equal(
                 cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=threads,
@@ -175,7 +175,7 @@ def test_direct_reads_float_images_in_place(simd_level, dtype, mode):
                     reference = reference_filter(image, kernel, mode, cval=-3.5, convolve=flip)
                     single = function(image, kernel, mode=mode, cval=-3.5, threads=1,
                                       method="direct")
-                    assert_matches_reference(single, reference, kernel, image)
+                    assert_matches_reference(single, reference, kernel, image, cval=-3.5)
                     np.testing.assert_array_equal(
                         function(image, kernel, mode=mode, cval=-3.5, threads=3,
                                  method="direct"), single)
@@ -347,7 +347,7 @@ def test_integer_box_running_sums(simd_level, dtype, channels):
                 for threads in (1, 3):
                     result = cconv.correlate(image, kernel, mode=mode, cval=cval,
                                              threads=threads)
-                    assert_matches_reference(result, reference, kernel, image)
+                    assert_matches_reference(result, reference, kernel, image, cval=cval)
 
 
 @pytest.mark.parametrize("channels", [1, 2, 3, 4, 7, 8, 9])  # 9: past the vector loop's 8
@@ -371,7 +371,7 @@ def test_float32_box_running_sums(simd_level, monkeypatch, channels):
                 assert np.array_equal(np.isnan(expected), np.isnan(reference))
                 finite = ~np.isnan(reference)
                 assert_matches_reference(expected[finite], reference[finite], kernel,
-                                         np.nan_to_num(image))
+                                         np.nan_to_num(image), cval=cval)
                 monkeypatch.setattr(cconv.api, "_STREAM_BYTES", 0)
                 for offset, threads in [(0, 3), (1, 1), (9, 2), (15, 1)]:
                     out = np.empty(image.size + offset, np.float32)[offset:].reshape(shape)
