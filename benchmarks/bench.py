@@ -139,15 +139,19 @@ def verify(image, kernel, result):
     return None
 
 
-def median_times(functions, repeats):
+def median_times(functions, repeats, budget=0.0):
     """Median seconds of each function; calls interleaved after one warm-up call each, in a
     new random order each round. With one fixed order cconv always followed Pillow, whose call
     leaves the image out of cache, and sepFilter2D always followed filter2D, which leaves it in
     (1080p gray, 5x5 Gaussian, 1 thread: cconv 0.77 ms after sepFilter2D, 0.91 ms after Pillow).
 
-    A contender whose warm-up call took over half a second (scipy on large kernels) is timed
-    only 3 times, and over two seconds not again (the warm-up time is its time), so the whole
-    matrix stays within minutes; those peers are 10-1000x slower, so this precision suffices.
+    Each contender is timed `repeats` times, or as often as fits in `budget` seconds of its
+    own calls where that is more (at most 10x `repeats`): six medians of 15 calls, one after
+    another, gave the 1080p gray uint8 5x5 Gaussian's ratio (1 thread, about a millisecond a
+    call) from 0.71 to 0.83; six of 0.3 s each, from 0.73 to 0.76. A contender whose warm-up
+    call took over half a second (scipy on large kernels) is timed only 3 times, and over two
+    seconds not again (the warm-up time is its time), so the whole matrix stays within
+    minutes; those peers are 10-1000x slower, so this precision suffices.
     """
     wanted = {}
     times = {name: [] for name in functions}
@@ -155,11 +159,12 @@ def median_times(functions, repeats):
         start = time.perf_counter()
         function()
         took = time.perf_counter() - start
-        wanted[name] = 0 if took > 2 else 3 if took > 0.5 else repeats
+        calls = min(max(repeats, int(budget / max(took, 1e-9))), 10 * repeats)
+        wanted[name] = 0 if took > 2 else 3 if took > 0.5 else calls
         if wanted[name] == 0:
             times[name].append(took)
     order = random.Random(0)
-    for round_ in range(repeats):
+    for round_ in range(max(wanted.values())):
         names = list(functions)
         order.shuffle(names)
         for name in names:
@@ -179,12 +184,14 @@ def set_threads(threads):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 1080p only")
-    parser.add_argument("--repeats", type=int, default=None, help="timed calls per contender")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed calls per contender, at least")
     parser.add_argument("--chart", metavar="PNG", help="also write a bar chart (needs matplotlib)")
     args = parser.parse_args()
     if args.chart:
         import matplotlib  # noqa: F401 - fail now, not after minutes of timing
     repeats = args.repeats or (5 if args.quick else 15)
+    budget = 0.05 if args.quick else 0.3  # seconds of calls per contender and cell, at least
 
     info = cconv.build_info()
     print(f"cconv {info['version']} (simd {info['simd']}, openmp {info['openmp']}); "
@@ -193,7 +200,8 @@ def main():
           + (f", OpenCV {cv2.__version__}" if cv2 else "")
           + (f", scipy {__import__('scipy').__version__}" if ndimage else "")
           + (f", Pillow {__import__('PIL').__version__}" if Image else ""))
-    print(f"median of {repeats} interleaved calls, milliseconds; ratio = cconv / fastest peer\n")
+    print(f"median of {repeats} or more interleaved calls (as many as take {budget} s, up to "
+          f"{10 * repeats}), milliseconds; ratio = cconv / fastest peer\n")
     print("| image | kernel | path | threads | cconv | fastest peer | ratio | all peers |")
     print("|---|---|---|---|---|---|---|---|")
     rows = []  # (label, cconv seconds, {peer: seconds}) for the chart
@@ -213,7 +221,7 @@ def main():
                 contenders.update(peers(image, kernel, separable, is_box, threads))
                 for name in single_threaded:
                     del contenders[name]
-                medians = median_times(contenders, repeats)
+                medians = median_times(contenders, repeats, budget)
                 if threads == 1:
                     single_threaded = {name: medians[name] for name in medians
                                        if name.startswith(("scipy", "Pillow"))}
