@@ -500,16 +500,24 @@ static inline __m256d cconv_box_sums4(const float *x, ptrdiff_t i, ptrdiff_t k, 
 }
 
 /* One step: outputs i .. i + 3 from outputs i - stride .. i + 3 - stride (*sums), times the
- * weight, stored; the next image row's share prefetched, a line at a time */
+ * weight, stored */
 static inline __attribute__((always_inline)) void
 cconv_box_step(const float *x, float *out, ptrdiff_t i, ptrdiff_t span, ptrdiff_t stride,
-               __m256d *sums, __m256d weight, const void *ahead, ptrdiff_t ahead_bytes)
+               __m256d *sums, __m256d weight)
 {
-    if (ahead && i * 4 < ahead_bytes && ((i * 4) & 63) < stride * 4) /* once per 64 bytes */
-        _mm_prefetch((const char *)ahead + i * 4, _MM_HINT_T0);
     *sums = _mm256_add_pd(*sums, _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + i + span)),
                                                _mm256_cvtps_pd(_mm_loadu_ps(x + i - stride))));
     _mm_storeu_ps(out + i, _mm256_cvtpd_ps(_mm256_mul_pd(weight, *sums)));
+}
+
+/* The lines of `ahead` (the next image row) that samples [from, to) of this row's share
+ * start in, up to ahead_bytes: 4 bytes a sample covers a share of at most 4 bytes a sample */
+static inline void cconv_prefetch_share(const void *ahead, ptrdiff_t ahead_bytes,
+                                        ptrdiff_t from, ptrdiff_t to)
+{
+    ptrdiff_t b;
+    for (b = (from * 4) & ~(ptrdiff_t)63; b < to * 4 && b < ahead_bytes; b += 64)
+        _mm_prefetch((const char *)ahead + b, _MM_HINT_T0);
 }
 
 /*
@@ -543,17 +551,24 @@ static inline void cconv_box_pixels(const float *x, float *out, ptrdiff_t n, ptr
     if (half > 0) {
         second = cconv_box_sums4(x, half * stride, k, stride);
         for (s = 1; s <= half; s++) {
-            cconv_box_step(x, out, s * stride, span, stride, &first, wv, ahead, ahead_bytes);
-            cconv_box_step(x, out, (s + half) * stride, span, stride, &second, wv, ahead,
-                           ahead_bytes);
+            if (ahead && s % 16 == 1) { /* the next 16 steps' share, both chains */
+                cconv_prefetch_share(ahead, ahead_bytes, s * stride, (s + 16) * stride);
+                cconv_prefetch_share(ahead, ahead_bytes, (s + half) * stride,
+                                     (s + half + 16) * stride);
+            }
+            cconv_box_step(x, out, s * stride, span, stride, &first, wv);
+            cconv_box_step(x, out, (s + half) * stride, span, stride, &second, wv);
         }
         first = second;
         s += half;
     } else {
         s = 1;
     }
-    for (; s <= steps; s++)
-        cconv_box_step(x, out, s * stride, span, stride, &first, wv, ahead, ahead_bytes);
+    for (; s <= steps; s++) {
+        if (ahead && s % 16 == 1)
+            cconv_prefetch_share(ahead, ahead_bytes, s * stride, (s + 16) * stride);
+        cconv_box_step(x, out, s * stride, span, stride, &first, wv);
+    }
     /* the tail follows on from the last step's outputs, steps * stride .. + 3 */
     _mm256_storeu_pd(lanes, first);
     for (j = 0; j < 4; j++)
