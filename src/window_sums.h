@@ -510,8 +510,9 @@ cconv_box_step(const float *x, float *out, ptrdiff_t i, ptrdiff_t span, ptrdiff_
     _mm_storeu_ps(out + i, _mm256_cvtpd_ps(_mm256_mul_pd(weight, *sums)));
 }
 
-/* The lines of `ahead` (the next image row) that samples [from, to) of this row's share
- * start in, up to ahead_bytes: 4 bytes a sample covers a share of at most 4 bytes a sample */
+/* Prefetches the lines of `ahead` (the next image row, ahead_bytes long) that hold the share
+ * of this row's samples [from, to): 4 bytes from 4 * i for sample i, the most an image sample
+ * takes, as in the loops above */
 static inline void cconv_prefetch_share(const void *ahead, ptrdiff_t ahead_bytes,
                                         ptrdiff_t from, ptrdiff_t to)
 {
