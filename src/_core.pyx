@@ -12,7 +12,9 @@ How a call runs:
   multiply-add loop has no border branch. A ring of kernel-height such rows slides down the
   image: every output row loads one new source row. (The separable path reads the image rows
   directly instead, column filter first, see separable_block; so does the box path on integer
-  images, whose sums are exact integers, see integer_box_block.)
+  images, whose sums are exact integers, see integer_box_block; the direct path on uint8 images
+  under small integer kernels keeps the samples as uint8 and sums exactly in int16, see
+  integer_block.)
 - Threads take contiguous blocks of output rows (OpenMP; the direct and separable paths cut
   each plane into several blocks per thread, handed to whichever thread is free), each with its
   own scratch; every output value is computed the same way whatever the thread count, so results
@@ -69,6 +71,11 @@ cdef extern from "row_taps.h" nogil:
                               Py_ssize_t ahead_scale)
     void cconv_group_spans(Py_ssize_t *cut, int group, const float *weights, Py_ssize_t taps)
     void cconv_store_fence()
+
+cdef extern from "integer_taps.h" nogil:
+    enum: CCONV_INT_SUM_LIMIT
+    void cconv_int_taps_u8(uint8_t *dst, const uint8_t **sources, const int16_t *weights,
+                           Py_ssize_t plus, Py_ssize_t minus, Py_ssize_t taps, Py_ssize_t n)
 
 cdef extern from "window_sums.h" nogil:
     int CCONV_BOX_ROW
@@ -906,6 +913,80 @@ cdef void integer_box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_s
             start += CHUNK
 
 
+cdef inline void extend_u8_row(const uint8_t *src, uint8_t *ext, const Py_ssize_t *column_source,
+                               Py_ssize_t width, Py_ssize_t channels, Py_ssize_t kernel_width,
+                               Py_ssize_t anchor_x, uint8_t cval, bint edges_only) noexcept nogil:
+    """extend_row for uint8 rows kept as uint8 (the integer direct path); src NULL means a row
+    of cval only; edges_only: only the borders and the kernel_width - 1 pixels next to each."""
+    cdef Py_ssize_t p, c
+    cdef Py_ssize_t row_len = width * channels, near = (kernel_width - 1) * channels
+    cdef uint8_t *interior = ext + anchor_x * channels
+    if src == NULL:
+        memset(ext, cval, (width + kernel_width - 1) * channels)
+        return
+    if edges_only:
+        memcpy(interior, src, near)
+        memcpy(interior + row_len - near, src + row_len - near, near)
+    else:
+        memcpy(interior, src, row_len)
+    for p in range(anchor_x):
+        for c in range(channels):
+            ext[p * channels + c] = (cval if column_source[p] < 0
+                                     else src[column_source[p] * channels + c])
+    for p in range(anchor_x + width, width + kernel_width - 1):
+        for c in range(channels):
+            ext[p * channels + c] = (cval if column_source[p] < 0
+                                     else src[column_source[p] * channels + c])
+
+
+cdef void integer_block(const uint8_t *src, uint8_t *dst, Py_ssize_t height, Py_ssize_t width,
+                        Py_ssize_t channels, Py_ssize_t kernel_height, Py_ssize_t kernel_width,
+                        Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, uint8_t cval,
+                        const Py_ssize_t *column_source, const int16_t *weights,
+                        Py_ssize_t plus, Py_ssize_t minus, const Py_ssize_t *tap_row,
+                        const Py_ssize_t *tap_offset, Py_ssize_t taps, Py_ssize_t y_start,
+                        Py_ssize_t y_stop, uint8_t *ring, Py_ssize_t ring_stride,
+                        const uint8_t **sources) noexcept nogil:
+    """The direct path in exact integers (integer_taps.h), output rows [y_start, y_stop) of one
+    uint8 plane; tap t reads kernel row tap_row[t] at offset tap_offset[t] with the integer
+    weight weights[t]: `plus` taps of weight 1 first, then `minus` of -1, then the others.
+    As in direct_block's in-place reading, the outputs out of reach of the left and right
+    borders read the image rows themselves; only the others read the ring of kernel_height
+    extended rows (ring_stride apart, virtual row v in slot v mod kernel_height), of which only
+    the parts near the borders are copied. Rows outside the image under 'constant' are cval."""
+    cdef Py_ssize_t row_len = width * channels
+    cdef Py_ssize_t left = anchor_x * channels
+    cdef Py_ssize_t right = (width - kernel_width + 1 + anchor_x) * channels
+    cdef bint in_place = width >= kernel_width
+    cdef Py_ssize_t y, t, part, start, stop, first, source_row, v = y_start - anchor_y
+    cdef const uint8_t *row
+    for y in range(y_start, y_stop):
+        first = y - anchor_y  # the virtual row under kernel row 0
+        while v <= first + kernel_height - 1:
+            source_row = source_index(v, height, mode)
+            extend_u8_row(src + source_row * row_len if source_row >= 0 else NULL,
+                          ring + ring_slot(v, kernel_height) * ring_stride, column_source,
+                          width, channels, kernel_width, anchor_x, cval, in_place)
+            v += 1
+        # parts: outputs before `left` and from `right` on read the ring; those between, the
+        # image (where the row is one); without in-place reading the whole row is one part
+        for part in range(3 if in_place else 1):
+            start = 0 if part == 0 else left if part == 1 else right
+            stop = (row_len if not in_place else left if part == 0
+                    else right if part == 1 else row_len)
+            if stop <= start:
+                continue
+            for t in range(taps):
+                source_row = source_index(first + tap_row[t], height, mode)
+                if part == 1 and source_row >= 0:
+                    row = src + source_row * row_len + (start - left)
+                else:
+                    row = ring + ring_slot(first + tap_row[t], kernel_height) * ring_stride + start
+                sources[t] = row + tap_offset[t]
+            cconv_int_taps_u8(dst + y * row_len + start, sources, weights, plus, minus, taps,
+                              stop - start)
+
+
 # Paths through the engine; the Python layer chooses one (cconv.api) and passes its code.
 PATHS = {"direct": 0, "separable": 1, "box": 2}
 cdef enum:
@@ -983,6 +1064,21 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         largest = max(largest, fabs(cval)) if cval == floor(cval) else INFINITY
     cdef bint integer_sums = (path == BOX
                               and kernel_height * kernel_width * largest < 2147483648.0)
+    # uint8 to uint8 under integer weights whose absolute sum times the largest sample fits in
+    # int16: the direct path sums exactly in int16 (integer_taps.h), with cval kept as a uint8
+    cdef double weight_sum = 0
+    cdef bint integer_taps = (path == DIRECT and in_t is uint8_t and out_t is uint8_t
+                              and (mode != CONSTANT or 0 <= cval <= 255 and cval == floor(cval)))
+    for ky in range(kernel_height if integer_taps else 0):
+        for kx in range(kernel_width):
+            integer_taps = integer_taps and kernel[ky, kx] == floor(kernel[ky, kx])
+            weight_sum += fabs(kernel[ky, kx])
+    integer_taps = integer_taps and weight_sum * 255 <= CCONV_INT_SUM_LIMIT
+    if integer_taps:
+        group = 1
+    cdef int16_t *integer_weights = NULL
+    cdef Py_ssize_t *integer_at = NULL
+    cdef Py_ssize_t integer_count = 0, integer_plus = 0, integer_minus = 0, t
     cdef uint32_t *sums_scratch = NULL
     cdef uint32_t *column_sums
     cdef Py_ssize_t *column_source = NULL
@@ -1038,10 +1134,14 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         scratch = <acc_t *> ((<size_t> scratch_memory + 63) & ~(<size_t> 63))
     sources = <const acc_t **> malloc(threads * thread_sources * sizeof(acc_t *))
     image_rows = <const void **> malloc(threads * rows_len * sizeof(void *))
+    if integer_taps:
+        integer_weights = <int16_t *> malloc(max_taps * sizeof(int16_t))
+        integer_at = <Py_ssize_t *> malloc(2 * max_taps * sizeof(Py_ssize_t))
     try:
         if (column_source == NULL or tap_row == NULL or tap_offset == NULL or weights == NULL
                 or scratch == NULL or sources == NULL or image_rows == NULL
-                or integer_sums and sums_scratch == NULL):
+                or integer_sums and sums_scratch == NULL
+                or integer_taps and (integer_weights == NULL or integer_at == NULL)):
             raise MemoryError("cconv: not enough memory for the row buffers")
         for p in range(width + kernel_width - 1):
             column_source[p] = source_index(p - anchor_x, width, mode)
@@ -1056,6 +1156,20 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                         tap_offset[taps] = kx * channels
                         weights[taps] = kernel[ky, kx]
                         taps += 1
+        if integer_taps:
+            # the weights of 1, then of -1, then the others (integer_taps.h), each tap's kernel
+            # row in integer_at[0:max_taps], its offset in integer_at[max_taps:]
+            for c in range(3):  # the kinds: weight 1, weight -1, the others
+                for t in range(taps):
+                    if (0 if weights[t] == 1 else 1 if weights[t] == -1 else 2) == c:
+                        integer_at[integer_count] = tap_row[t]
+                        integer_at[max_taps + integer_count] = tap_offset[t]
+                        integer_weights[integer_count] = <int16_t> weights[t]
+                        integer_count += 1
+                if c == 0:
+                    integer_plus = integer_count
+                elif c == 1:
+                    integer_minus = integer_count - integer_plus
         # A group tap is a sample position under a group of output rows (row r of the rows
         # under the group, column kx), with one weight per output row g of the group: the
         # kernel's at (r - g, kx), or 0 where there is none. In this order each output row
@@ -1116,6 +1230,15 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                                       mode, <uint32_t> <int32_t> cval, column_source,
                                       kernel[0, 0], y_start, y_stop, column_sums,
                                       column_sums + ext_len, mine)
+                elif in_t is uint8_t and out_t is uint8_t and integer_taps:
+                    integer_block(<const uint8_t *> &image[plane, 0, 0],
+                                  <uint8_t *> &out[plane, 0, 0], height, width, channels,
+                                  kernel_height, kernel_width, anchor_y, anchor_x, mode,
+                                  <uint8_t> cval if mode == CONSTANT else 0, column_source,
+                                  integer_weights, integer_plus, integer_minus,
+                                  integer_at, integer_at + max_taps, taps, y_start, y_stop,
+                                  <uint8_t *> mine, padded(ext_len),
+                                  <const uint8_t **> (sources + threadid() * thread_sources))
                 elif path == DIRECT:
                     direct_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
                                  channels, kernel_height, kernel_width, anchor_y, anchor_x, mode,
@@ -1149,3 +1272,5 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         free(sources)
         free(image_rows)
         free(sums_scratch)
+        free(integer_weights)
+        free(integer_at)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import cconv
-from reference import assert_matches_reference, reference_filter
+from reference import assert_matches_reference, expected_integer, reference_filter
 from test_correlate import DTYPES, MODES, random_image
 
 KERNEL_SHAPES = [(1, 1), (3, 3), (1, 6), (4, 1), (5, 8), (15, 2)]  # (15, 2): taller than images
@@ -150,6 +150,55 @@ def test_direct_groups_of_output_rows(simd_level, dtype, out_dtype, mode):
                 cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=threads,
                                 method="direct", dtype=out_dtype),
                 single)
+
+
+def integer_kernel(shape, rng):
+    """Integer weights, most of them 1 or -1 as in sharpen or Laplacian kernels, some larger,
+    some 0, at most 128 in absolute sum: the integer direct path's kernels on uint8 images."""
+    kernel = rng.choice([-1, 1, -1, 1, 0, 2, -3, 5], size=shape).astype(np.float64)
+    while np.abs(kernel).sum() > 128:  # the largest weights go first
+        kernel[np.unravel_index(np.argmax(np.abs(kernel)), shape)] = 0
+    return kernel
+
+
+INTEGER_KERNELS = {
+    "sharpen": cconv.kernels.sharpen(), "laplacian8": cconv.kernels.laplacian(8),
+    "emboss": cconv.kernels.emboss(), "sobel_x": cconv.kernels.sobel_x(),
+    "scharr_y": cconv.kernels.scharr_y(), "outline": cconv.kernels.outline(),
+    "1x1": np.array([[3.0]]), "2x1": np.array([[-1.0], [2.0]]), "3x3": (3, 3), "5x5": (5, 5),
+    "2x9": (2, 9), "9x4": (9, 4), "15x15": (15, 15),
+    # the limit: 128 * 255 = 32640 fits in int16 (integer path); 129 does not (float path)
+    "sum128": np.array([[64.0, 64.0]]), "minus128": np.array([[-64.0], [-64.0]]),
+    "sum129": np.array([[100.0, 29.0]]), "minus129": np.array([[-100.0, -29.0]]),
+}
+
+
+@pytest.mark.parametrize("channels", [None, 2, 3, 4])
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kernel_name", INTEGER_KERNELS)
+def test_integer_direct_path_is_exact(simd_level, kernel_name, mode, channels):
+    # uint8 to uint8 under integer weights whose absolute sum times 255 fits in int16 sums
+    # exactly in int16 (src/integer_taps.h): weights of 1 and -1 without a multiply, blocks of
+    # 64 and 16 samples and a scalar tail, the image read in place away from the left and right
+    # borders. Exact sums, so the results equal the reference's saturated integers everywhere,
+    # for any thread count. Widths around the blocks (15 to 65 pixels, 130 RGBA = 520 samples)
+    # and narrower than the kernel; the constant mode with cvals the path keeps as uint8 and
+    # ones it does not (negative, fractional: the float path, equally exact here).
+    rng = np.random.default_rng(zlib.crc32(repr((kernel_name, mode, channels)).encode()))
+    kernel = INTEGER_KERNELS[kernel_name]
+    if isinstance(kernel, tuple):
+        kernel = integer_kernel(kernel, rng)
+    for width in (1, 3, 15, 16, 17, 63, 64, 65, 130):
+        shape = (9, width) if channels is None else (9, width, channels)
+        image = random_image(shape, np.uint8, rng)
+        if kernel_name.endswith("128") or kernel_name.endswith("129"):
+            image[::2] = 255  # sums at the limit
+        for cval in ([0.0, 200.0, 255.0, -3.0, 7.5] if mode == "constant" else [0.0]):
+            expected = expected_integer(reference_filter(image, kernel, mode, cval=cval), np.uint8)
+            for threads in (1, 3):
+                result = cconv.correlate(image, kernel, mode=mode, cval=cval, threads=threads,
+                                         method="direct")
+                np.testing.assert_array_equal(result, expected)
 
 
 @pytest.mark.parametrize("mode", MODES)
