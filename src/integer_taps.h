@@ -70,6 +70,7 @@ static inline __m256i cconv_int_pack32(__m256i a, __m256i b)
     return _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b), 0xD8);
 }
 
+/* dst does not overlap the sources (the engine's output never overlaps its image or ring) */
 static __attribute__((noinline)) void cconv_int_taps_u8(uint8_t *dst,
                                                        const uint8_t *const *sources,
                                                        const int16_t *weights, ptrdiff_t plus,
@@ -83,12 +84,14 @@ static __attribute__((noinline)) void cconv_int_taps_u8(uint8_t *dst,
         _mm256_storeu_si256((__m256i *)(dst + i), cconv_int_pack32(a[0], a[1]));
         _mm256_storeu_si256((__m256i *)(dst + i + 32), cconv_int_pack32(a[2], a[3]));
     }
-    for (; i + 16 <= n; i += 16) {
+    for (; i < n && n >= 16; i += 16) {
+        /* the last block ends at n, over samples already stored (the same exact sums) */
+        i = i + 16 <= n ? i : n - 16;
         cconv_int_block(a, 1, sources, weights, plus, minus, taps, i);
         _mm_storeu_si128((__m128i *)(dst + i),
                          _mm256_castsi256_si128(cconv_int_pack32(a[0], a[0])));
     }
-    for (; i < n; i++) {
+    for (; i < n; i++) { /* rows of fewer than 16 samples */
         int s = 0;
         for (t = 0; t < taps; t++)
             s += weights[t] * sources[t][i];
