@@ -94,7 +94,8 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
     method : {'auto', 'direct', 'separable', 'box', 'fft'}, optional
         How the kernel is applied. 'auto' (default) picks the fastest from the kernel's
         structure and the image's size, as :func:`choose_method` reports. 'direct' applies
-        every non-zero weight; 'separable' needs a rank-1 kernel (an outer product of a column
+        every non-zero weight (exactly, in int16 sums, for uint8 to uint8 under integer weights
+        whose absolute sum is at most 128); 'separable' needs a rank-1 kernel (an outer product of a column
         and a row) and makes two 1-D passes; 'box' needs a constant kernel and uses running
         window sums, whose cost does not grow with the size on integer images (exact integer
         sums) and only with the logarithm of the kernel's width on float images. All follow
