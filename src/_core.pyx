@@ -131,6 +131,14 @@ ctypedef fused sum_t:
     float
     double
 
+# The extended rows whose borders extend_border fills: the box path's column sums, the integer
+# direct path's uint8 rows.
+ctypedef fused row_t:
+    uint8_t
+    uint32_t
+    float
+    double
+
 # What a multiply-add pass reads: image rows (converted as they are read) or scratch rows.
 ctypedef fused src_t:
     uint8_t
@@ -781,20 +789,20 @@ cdef inline void update_column_sums(sum_t *sums, const in_t *entering, const in_
             sums[i] += cval - <sum_t> leaving[i]
 
 
-cdef inline void border_column_sums(sum_t *column_sums, const Py_ssize_t *column_source,
-                                    Py_ssize_t width, Py_ssize_t channels,
-                                    Py_ssize_t kernel_width, Py_ssize_t anchor_x,
-                                    sum_t border_sum) noexcept nogil:
-    """The border pixels of a row of column sums whose interior starts at pixel anchor_x: they
-    repeat interior pixels (or are a column of cval, border_sum, where column_source is -1), as
-    the row extension does."""
+cdef inline void extend_border(row_t *row, const Py_ssize_t *column_source, Py_ssize_t width,
+                               Py_ssize_t channels, Py_ssize_t kernel_width,
+                               Py_ssize_t anchor_x, row_t outside) noexcept nogil:
+    """The border pixels of an extended row whose interior starts at pixel anchor_x: they
+    repeat interior pixels, or are `outside` where column_source is -1, as the row extension
+    does (the box path's column sums, with a column of cval as `outside`; the integer direct
+    path's uint8 rows). Reads only the interior pixels the border repeats."""
     cdef Py_ssize_t q, p, c
-    cdef const sum_t *interior = column_sums + anchor_x * channels
+    cdef const row_t *interior = row + anchor_x * channels
     for q in range(kernel_width - 1):  # the border pixels, left then right of the interior
         p = q if q < anchor_x else q + width
         for c in range(channels):
-            column_sums[p * channels + c] = (border_sum if column_source[p] < 0
-                                             else interior[column_source[p] * channels + c])
+            row[p * channels + c] = (outside if column_source[p] < 0
+                                     else interior[column_source[p] * channels + c])
 
 
 cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
@@ -845,8 +853,8 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
                 interior_finite = cconv_update_sums_f32(interior, entering, leaving, row_len)
             else:
                 update_column_sums(interior, entering, leaving, cval, row_len)
-        border_column_sums(column_sums, column_source, width, channels, kernel_width, anchor_x,
-                           cval * kernel_height)
+        extend_border(column_sums, column_source, width, channels, kernel_width, anchor_x,
+                      cval * kernel_height)
         if interior_finite:  # then only the borders' sums are left to check
             finite = (all_finite(column_sums, anchor_x * channels)
                       and all_finite(interior + row_len, ext_len - row_len - anchor_x * channels))
@@ -899,8 +907,8 @@ cdef void integer_box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_s
             update_column_sums(interior, source_row(src, v, height, row_len, mode),
                                source_row(src, v - kernel_height, height, row_len, mode),
                                cval, row_len)
-        border_column_sums(column_sums, column_source, width, channels, kernel_width, anchor_x,
-                           border_sum)
+        extend_border(column_sums, column_source, width, channels, kernel_width, anchor_x,
+                      border_sum)
         cconv_window_sums_u32(column_sums, window, row_len, kernel_width, channels)
         start = 0
         if out_t is uint8_t and acc_t is float:  # the vector part, in the AVX2 module
@@ -917,9 +925,9 @@ cdef inline void extend_u8_row(const uint8_t *src, uint8_t *ext, const Py_ssize_
                                Py_ssize_t width, Py_ssize_t channels, Py_ssize_t kernel_width,
                                Py_ssize_t anchor_x, uint8_t cval, Py_ssize_t edge) noexcept nogil:
     """extend_row for uint8 rows kept as uint8 (the integer direct path): the borders and the
-    first and last `edge` samples of the row between them (all of it if edge >= its length);
-    src NULL means a row of cval only."""
-    cdef Py_ssize_t p, c, row_len = width * channels
+    first and last `edge` samples of the row between them (all of it if edge >= its length;
+    the borders repeat only samples of those); src NULL means a row of cval only."""
+    cdef Py_ssize_t row_len = width * channels
     cdef uint8_t *interior = ext + anchor_x * channels
     if src == NULL:
         memset(ext, cval, (width + kernel_width - 1) * channels)
@@ -929,14 +937,7 @@ cdef inline void extend_u8_row(const uint8_t *src, uint8_t *ext, const Py_ssize_
     else:
         memcpy(interior, src, edge)
         memcpy(interior + row_len - edge, src + row_len - edge, edge)
-    for p in range(anchor_x):
-        for c in range(channels):
-            ext[p * channels + c] = (cval if column_source[p] < 0
-                                     else src[column_source[p] * channels + c])
-    for p in range(anchor_x + width, width + kernel_width - 1):
-        for c in range(channels):
-            ext[p * channels + c] = (cval if column_source[p] < 0
-                                     else src[column_source[p] * channels + c])
+    extend_border(ext, column_source, width, channels, kernel_width, anchor_x, cval)
 
 
 cdef void integer_block(const uint8_t *src, uint8_t *dst, Py_ssize_t height, Py_ssize_t width,
