@@ -1087,8 +1087,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     if integer_taps:
         group = 1
     cdef int16_t *integer_weights = NULL
-    cdef Py_ssize_t *integer_at = NULL
-    cdef Py_ssize_t integer_count = 0, integer_plus = 0, integer_minus = 0, t
+    cdef Py_ssize_t integer_plus = 0, integer_minus = 0
+    cdef acc_t w
     cdef uint32_t *sums_scratch = NULL
     cdef uint32_t *column_sums
     cdef Py_ssize_t *column_source = NULL
@@ -1146,40 +1146,36 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     image_rows = <const void **> malloc(threads * rows_len * sizeof(void *))
     if integer_taps:
         integer_weights = <int16_t *> malloc(max_taps * sizeof(int16_t))
-        integer_at = <Py_ssize_t *> malloc(2 * max_taps * sizeof(Py_ssize_t))
     try:
         if (column_source == NULL or tap_row == NULL or tap_offset == NULL or weights == NULL
                 or scratch == NULL or sources == NULL or image_rows == NULL
                 or integer_sums and sums_scratch == NULL
-                or integer_taps and (integer_weights == NULL or integer_at == NULL)):
+                or integer_taps and integer_weights == NULL):
             raise MemoryError("cconv: not enough memory for the row buffers")
         for p in range(width + kernel_width - 1):
             column_source[p] = source_index(p - anchor_x, width, mode)
         # Only non-zero taps are kept: fewer multiply-adds for sparse kernels, and zero weights
         # never meet infinite pixels (0 * inf would be NaN), as in scipy.ndimage. Direct taps
         # are numbered from 0; a separable kernel's row taps too, its column taps after them.
+        # The integer path lists the weights of 1, then of -1, then the others
+        # (integer_taps.h): one pass over the kernel per kind; the float path, one pass.
         if path == DIRECT:
-            for ky in range(kernel_height):
-                for kx in range(kernel_width):
-                    if kernel[ky, kx] != 0:
-                        tap_row[taps] = ky
-                        tap_offset[taps] = kx * channels
-                        weights[taps] = kernel[ky, kx]
-                        taps += 1
-        if integer_taps:
-            # the weights of 1, then of -1, then the others (integer_taps.h), each tap's kernel
-            # row in integer_at[0:max_taps], its offset in integer_at[max_taps:]
-            for c in range(3):  # the kinds: weight 1, weight -1, the others
-                for t in range(taps):
-                    if (0 if weights[t] == 1 else 1 if weights[t] == -1 else 2) == c:
-                        integer_at[integer_count] = tap_row[t]
-                        integer_at[max_taps + integer_count] = tap_offset[t]
-                        integer_weights[integer_count] = <int16_t> weights[t]
-                        integer_count += 1
-                if c == 0:
-                    integer_plus = integer_count
-                elif c == 1:
-                    integer_minus = integer_count - integer_plus
+            for c in range(3 if integer_taps else 1):
+                for ky in range(kernel_height):
+                    for kx in range(kernel_width):
+                        w = kernel[ky, kx]
+                        if w != 0 and (not integer_taps
+                                       or (0 if w == 1 else 1 if w == -1 else 2) == c):
+                            tap_row[taps] = ky
+                            tap_offset[taps] = kx * channels
+                            weights[taps] = w
+                            if integer_taps:
+                                integer_weights[taps] = <int16_t> w
+                            taps += 1
+                if integer_taps and c == 0:
+                    integer_plus = taps
+                elif integer_taps and c == 1:
+                    integer_minus = taps - integer_plus
         # A group tap is a sample position under a group of output rows (row r of the rows
         # under the group, column kx), with one weight per output row g of the group: the
         # kernel's at (r - g, kx), or 0 where there is none. In this order each output row
@@ -1246,7 +1242,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                                   kernel_height, kernel_width, anchor_y, anchor_x, mode,
                                   <uint8_t> cval if mode == CONSTANT else 0, column_source,
                                   integer_weights, integer_plus, integer_minus,
-                                  integer_at, integer_at + max_taps, taps, y_start, y_stop,
+                                  tap_row, tap_offset, taps, y_start, y_stop,
                                   <uint8_t *> mine, padded(ext_len),
                                   <const uint8_t **> (sources + threadid() * thread_sources))
                 elif path == DIRECT:
@@ -1283,4 +1279,3 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         free(image_rows)
         free(sums_scratch)
         free(integer_weights)
-        free(integer_at)
