@@ -5,6 +5,7 @@ from numpy.typing import NDArray
 
 MODES: dict[str, int]
 PATHS: dict[str, int]
+IN_PLACE_ROW: int
 
 def openmp_enabled() -> bool: ...
 def cpu_levels() -> list[str]: ...

@@ -179,23 +179,28 @@ INTEGER_KERNELS = {
 def test_integer_direct_path_is_exact(simd_level, kernel_name, mode, channels):
     # uint8 to uint8 under integer weights whose absolute sum times 255 fits in int16 sums
     # exactly in int16 (src/integer_taps.h): weights of 1 and -1 without a multiply, blocks of
-    # 64 and 16 samples and a scalar tail, the image read in place away from the left and right
-    # borders. Exact sums, so the results equal the reference's saturated integers everywhere,
-    # for any thread count. Widths around the blocks (15 to 65 pixels, 130 RGBA = 520 samples)
-    # and narrower than the kernel; the constant mode with cvals the path keeps as uint8 and
+    # 64 and 16 samples and a scalar tail; rows of IN_PLACE_ROW samples and more read in place
+    # away from the left and right borders, shorter ones copied whole. Exact sums, so the
+    # results equal the reference's saturated integers everywhere, for any thread count.
+    # Widths around the blocks (15 to 65 pixels, 130 RGBA = 520 samples), narrower than the
+    # kernel, and around IN_PLACE_ROW; the constant mode with cvals the path keeps as uint8 and
     # ones it does not (negative, fractional: the float path, equally exact here).
     rng = np.random.default_rng(zlib.crc32(repr((kernel_name, mode, channels)).encode()))
     kernel = INTEGER_KERNELS[kernel_name]
     if isinstance(kernel, tuple):
         kernel = integer_kernel(kernel, rng)
-    for width in (1, 3, 15, 16, 17, 63, 64, 65, 130):
-        shape = (9, width) if channels is None else (9, width, channels)
+    cvals = [0.0, 200.0, 255.0, -3.0, 7.5] if mode == "constant" else [0.0]
+    in_place = -(-cconv._engine.engine.IN_PLACE_ROW // (channels or 1))  # the narrowest width
+    for height, width, widths_cvals, threads_list in (
+            [(9, width, cvals, (1, 3)) for width in (1, 3, 15, 16, 17, 63, 64, 65, 130)]
+            + [(5, width, cvals[:2], (1,)) for width in (in_place - 1, in_place, in_place + 5)]):
+        shape = (height, width) if channels is None else (height, width, channels)
         image = random_image(shape, np.uint8, rng)
         if kernel_name.endswith("128") or kernel_name.endswith("129"):
             image[::2] = 255  # sums at the limit
-        for cval in ([0.0, 200.0, 255.0, -3.0, 7.5] if mode == "constant" else [0.0]):
+        for cval in widths_cvals:
             expected = expected_integer(reference_filter(image, kernel, mode, cval=cval), np.uint8)
-            for threads in (1, 3):
+            for threads in threads_list:
                 result = cconv.correlate(image, kernel, mode=mode, cval=cval, threads=threads,
                                          method="direct")
                 np.testing.assert_array_equal(result, expected)
@@ -204,21 +209,25 @@ def test_integer_direct_path_is_exact(simd_level, kernel_name, mode, channels):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: np.dtype(d).name)
 def test_direct_reads_float_images_in_place(simd_level, dtype, mode):
-    # A float32 / float64 image is read where it is (direct_block in src/_core.pyx): only the
-    # outputs within reach of the left and right borders read extended rows, of which only
-    # the parts near the borders are filled. Widths from one less than the kernel's (no
-    # interior: the whole row is extended) to twice it, anchors of odd and even kernels on
-    # both sides (correlate and convolve), one row at a time and in groups (4 rows and more),
-    # one and three channels. The image must come out unchanged.
+    # A float32 / float64 image with rows of IN_PLACE_ROW samples and more is read where it is
+    # (direct_block in src/_core.pyx): only the outputs within reach of the left and right
+    # borders read extended rows, of which only the parts near the borders are filled. Shorter
+    # rows are copied whole. Widths from one less than the kernel's (no interior: the whole
+    # row is extended) to twice it, and around IN_PLACE_ROW; anchors of odd and even kernels
+    # on both sides (correlate and convolve), one row at a time and in groups (4 rows and
+    # more), one and three channels. The image must come out unchanged.
     rng = np.random.default_rng(zlib.crc32(repr((dtype, mode)).encode()))
     for kernel_shape in [(1, 1), (3, 1), (1, 4), (3, 3), (5, 2), (4, 5), (7, 8)]:
         kernel = rng.uniform(-1, 1, kernel_shape)
         kernel *= 1.7 / np.abs(kernel).sum()
         kernel_width = kernel_shape[1]
-        for width in sorted({max(1, kernel_width - 1), kernel_width, kernel_width + 1,
-                             2 * kernel_width + 1}):
-            for channels in (1, 3):
-                image = random_image((70, width, channels), dtype, rng)
+        for channels in (1, 3):
+            in_place = -(-cconv._engine.engine.IN_PLACE_ROW // channels)  # the narrowest width
+            for height, width in (
+                    [(70, width) for width in sorted({max(1, kernel_width - 1), kernel_width,
+                                                      kernel_width + 1, 2 * kernel_width + 1})]
+                    + [(13, width) for width in (in_place - 1, in_place, in_place + 1)]):
+                image = random_image((height, width, channels), dtype, rng)
                 before = image.copy()
                 for flip, function in ((False, cconv.correlate), (True, cconv.convolve)):
                     reference = reference_filter(image, kernel, mode, cval=-3.5, convolve=flip)
