@@ -61,6 +61,25 @@ def test_build_info_and_show_config(capsys):
     assert f"simd: {info['simd']}" in printed and "openmp:" in printed
 
 
+def test_default_threads_is_the_process_cpu_count_read_again_each_second(monkeypatch):
+    # threads=None uses the CPUs the process may run on; the count is read at most once a
+    # second (a system call per call cost a tenth of a small image's call)
+    reads = []
+    clock = [1000.0]
+    monkeypatch.setattr(cconv.api, "_cpu_count", (-float("inf"), 1))
+    monkeypatch.setattr(cconv.api.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(cconv.api, "_read_cpu_count", lambda: reads.append(clock[0]) or 3)
+    assert cconv.api.default_threads() == 3
+    clock[0] += 0.9
+    assert cconv.api.default_threads() == 3 and len(reads) == 1
+    monkeypatch.setattr(cconv.api, "_read_cpu_count", lambda: reads.append(clock[0]) or 5)
+    clock[0] += 0.2
+    assert cconv.api.default_threads() == 5 and len(reads) == 2
+    if hasattr(os, "sched_getaffinity"):
+        monkeypatch.undo()
+        assert cconv.api._read_cpu_count() == len(os.sched_getaffinity(0))
+
+
 def test_fastest_level_is_chosen_and_cconv_simd_caps_it():
     assert _engine.level == _engine.available_levels()[-1]
     code = "import cconv; print(cconv.build_info()['simd'])"
