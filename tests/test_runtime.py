@@ -80,6 +80,33 @@ def test_default_threads_is_the_process_cpu_count_read_again_each_second(monkeyp
         assert cconv.api._read_cpu_count() == len(os.sched_getaffinity(0))
 
 
+def test_default_threads_are_one_on_small_images_and_every_cpu_on_larger(monkeypatch):
+    # threads=None: one thread under 16384 samples (a second one cost more than it saved),
+    # every CPU from there (no more than rows); an explicit count is used as given
+    counts = []
+    compiled = cconv.api._compiled
+
+    def recording(*dtypes):
+        function = compiled(*dtypes)
+
+        def call(*args):
+            counts.append(args[11])  # the engine's `threads`
+            return function(*args)
+        return call
+
+    monkeypatch.setattr(cconv.api, "_compiled", recording)
+    monkeypatch.setattr(cconv.api, "default_threads", lambda: 4)
+    kernel = np.ones((3, 3)) / 9
+    for shape, threads, expected in [((64, 64, 3), None, 1), ((127, 129), None, 1),
+                                     ((128, 128), None, 4), ((3, 6000), None, 3),
+                                     ((64, 64, 3), 2, 2), ((2, 4), 3, 2)]:
+        image = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+        result = cconv.correlate(image, kernel, threads=threads, method="direct")
+        assert counts[-1] == expected, (shape, threads)
+        np.testing.assert_array_equal(result, cconv.correlate(image, kernel, threads=1,
+                                                              method="direct"))
+
+
 def test_fastest_level_is_chosen_and_cconv_simd_caps_it():
     assert _engine.level == _engine.available_levels()[-1]
     code = "import cconv; print(cconv.build_info()['simd'])"
