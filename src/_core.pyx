@@ -963,13 +963,14 @@ cdef void integer_block(const uint8_t *src, uint8_t *dst, Py_ssize_t height, Py_
     uint8 plane; tap t reads kernel row tap_row[t] at offset tap_offset[t] with the integer
     weight weights[t]: `plus` taps of weight 1 first, then `minus` of -1, then the others.
     `sources` has room for taps + kernel_height pointers.
-    As in direct_block's in-place reading, the outputs between `inner_start` and `inner_stop`,
-    out of reach of the left and right borders, read the image rows themselves; the others
-    read a ring of kernel_height extended rows (ring_stride apart, virtual row v in slot v mod
-    kernel_height), of which only the parts near the borders are copied. Rows outside the
-    image under 'constant' are cval, read from the ring. The parts next to the borders are 16
-    samples at least (one vector block), where the row is that long: part of 3 samples took
-    the scalar loop, 10% of a 64x64 RGB call."""
+    As in direct_block's in-place reading (rows of IN_PLACE_MIN_ROW samples and more), the
+    outputs between `inner_start` and `inner_stop`, out of reach of the left and right
+    borders, read the image rows themselves; the others read a ring of kernel_height extended
+    rows (ring_stride apart, virtual row v in slot v mod kernel_height), of which only the parts
+    near the borders are copied. Shorter rows are copied whole and read from the ring. Rows
+    outside the image under 'constant' are cval, read from the ring. The parts next to the
+    borders are 16 samples at least (one vector block): parts of 3 samples took the scalar
+    loop (10% of a 64x64 RGB call, when such rows were still read in place)."""
     cdef Py_ssize_t row_len = width * channels, near = (kernel_width - 1) * channels
     cdef Py_ssize_t left = anchor_x * channels
     cdef Py_ssize_t right = (width - kernel_width + 1 + anchor_x) * channels
