@@ -1,6 +1,6 @@
 """Time cconv.correlate against OpenCV, scipy.ndimage and Pillow on the same inputs, in one run.
 
-    python benchmarks/bench.py                              # the full matrix (~10 min, 2 cores)
+    python benchmarks/bench.py                              # the full matrix (~5 min, 2 cores)
     python benchmarks/bench.py --quick                      # fewer repeats, 1080p only
     python benchmarks/bench.py --chart docs/benchmark.png   # also draw the bar chart
 
