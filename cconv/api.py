@@ -316,25 +316,16 @@ def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:
 
 def _call_plan(weights: np.ndarray, method: str, source: np.dtype, output: np.dtype):
     """(path, kernel, column, row, engine output dtype, accumulator) for an image of the engine
-    dtype `source` to become `output`: _plan's, with the dtypes it depends on. Cached with
-    it for small kernels, so that a call on a small image spends little time before the
-    engine."""
-    if weights.size > _CACHED_TAPS:
-        return _make_call_plan(weights, method, source, output)
-    return _cached_call_plan(weights.shape, weights.tobytes(), method, source, output)
+    dtype `source` to become `output`: _plan's, with the dtypes it depends on, cached with it
+    (see _by_kernel), so that a call on a small image spends little time before the engine."""
+    return _by_kernel(_make_call_plan, weights, method, source, output)
 
 
 def _make_call_plan(weights, method, source, output):
     engine_output = _engine_output(source, output)
     accumulator = _accumulator(source, engine_output)
-    return (*_plan(weights, method, accumulator, source.kind in "iu"), engine_output,
+    return (*_make_plan(weights, method, accumulator, source.kind in "iu"), engine_output,
             accumulator)
-
-
-@functools.lru_cache(maxsize=256)
-def _cached_call_plan(shape, data, method, source, output):
-    return _make_call_plan(np.frombuffer(data, np.float64).reshape(shape), method, source,
-                           output)
 
 
 # The engine's names of its dtypes, which select its compiled function per (image, output,
@@ -356,21 +347,25 @@ def _plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_image
     non-finite weights, or a forced method that does not fit the kernel. `integer_image`: the
     box path is then exact integer running sums, faster from smaller sizes.
 
-    Small kernels' plans are cached (keyed by their bytes): repeated calls on small images
-    then cost no kernel analysis.
+    Cached for small kernels (see _by_kernel).
     """
-    if weights.size > _CACHED_TAPS:
-        return _make_plan(weights, method, accumulator, integer_image)
-    return _cached_plan(weights.shape, weights.tobytes(), method, accumulator, integer_image)
+    return _by_kernel(_make_plan, weights, method, accumulator, integer_image)
 
 
 _CACHED_TAPS = 4096  # larger kernels are analysed at every call, a small part of its time
 
 
-@functools.lru_cache(maxsize=256)
-def _cached_plan(shape, data, method, accumulator, integer_image):
-    return _make_plan(np.frombuffer(data, np.float64).reshape(shape), method, accumulator,
-                      integer_image)
+def _by_kernel(make, weights: np.ndarray, *args):
+    """make(weights, *args), cached for kernels of up to _CACHED_TAPS weights (keyed by their
+    bytes): repeated calls on small images then cost no kernel analysis."""
+    if weights.size > _CACHED_TAPS:
+        return make(weights, *args)
+    return _cached_by_kernel(make, weights.shape, weights.tobytes(), *args)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_by_kernel(make, shape, data, *args):
+    return make(np.frombuffer(data, np.float64).reshape(shape), *args)
 
 
 # Crossovers measured on 1080p RGB uint8 at one thread (see README): the separable path pays
