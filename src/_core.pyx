@@ -436,6 +436,13 @@ cdef enum:
 IN_PLACE_ROW = IN_PLACE_MIN_ROW  # for the tests, which cover rows on both sides of it
 
 
+cdef inline bint reads_in_place(Py_ssize_t width, Py_ssize_t kernel_width,
+                                Py_ssize_t row_len) noexcept nogil:
+    """Whether a direct path reads the image's rows in place (see IN_PLACE_MIN_ROW); rows
+    narrower than the kernel have no interior to read so."""
+    return width >= kernel_width and row_len >= IN_PLACE_MIN_ROW
+
+
 cdef inline Py_ssize_t padded(Py_ssize_t n) noexcept nogil:
     """n rounded up to a multiple of 16 samples: a whole number of 64-byte cache lines."""
     return (n + 15) // 16 * 16
@@ -477,7 +484,7 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
     # profile. Engine A/B, 1080p RGB float32, 1 thread: random 3x3 0.85-0.86x the time,
     # sharpen 0.74 (2 threads 0.93 and 0.80), random 5x5 and 7x7 0.90-0.92, 15x15 1.00-1.05.
     cdef bint in_place = ((in_t is float and acc_t is float or in_t is double and acc_t is double)
-                          and width >= kernel_width and row_len >= IN_PLACE_MIN_ROW)
+                          and reads_in_place(width, kernel_width, row_len))
     cdef Py_ssize_t left = anchor_x * channels
     cdef Py_ssize_t right = (width - kernel_width + 1 + anchor_x) * channels
     cdef Py_ssize_t near = (kernel_width - 1) * channels
@@ -974,7 +981,7 @@ cdef void integer_block(const uint8_t *src, uint8_t *dst, Py_ssize_t height, Py_
     cdef Py_ssize_t row_len = width * channels, near = (kernel_width - 1) * channels
     cdef Py_ssize_t left = anchor_x * channels
     cdef Py_ssize_t right = (width - kernel_width + 1 + anchor_x) * channels
-    cdef bint in_place = width >= kernel_width and row_len >= IN_PLACE_MIN_ROW
+    cdef bint in_place = reads_in_place(width, kernel_width, row_len)
     cdef Py_ssize_t inner_start = min(max(left, 16), right)
     cdef Py_ssize_t inner_stop = max(min(right, row_len - 16), inner_start)
     # the ring rows' samples the outer parts read (see extend_u8_row), all without in_place
