@@ -76,6 +76,32 @@ def usable(image: np.ndarray, mode: str, cval: float) -> bool:
     return image.dtype.kind in "iu" or bool(np.isfinite(image).all())
 
 
+# The FFT's error, as a share of the kernel's absolute sum times the largest sample
+ERROR = 1e-13
+# Integer outputs are rounded correctly except within this distance of a tie, as on the direct
+# path: a forced FFT whose error could be larger is refused
+_INTEGER_MARGIN = 1e-2
+
+
+def check_accuracy(image: np.ndarray, weights: np.ndarray, mode: str, cval: float,
+                   integer_output: bool) -> None:
+    """ValueError when the FFT cannot meet the accuracy contract on this image: integer results
+    whose error bound reaches the rounding margin (int64 images of large values, say), or sums
+    so large that the transforms would overflow float64."""
+    largest = max(abs(float(image.min(initial=0))), abs(float(image.max(initial=0))),
+                  abs(cval) if mode == "constant" else 0.0)
+    scale = float(np.abs(weights).sum()) * largest
+    # the transforms sum the samples, unweighted, and then their products with the kernel's
+    if max(scale, largest) * image.size * weights.size > 1e300:
+        raise ValueError("`method` 'fft' cannot filter this image: its sums would overflow "
+                         "float64 in the transforms; use method='direct'")
+    if integer_output and ERROR * scale >= _INTEGER_MARGIN:
+        raise ValueError(
+            f"`method` 'fft' cannot round this image's results exactly: its error bound "
+            f"({ERROR:g} x the kernel's absolute sum x the largest sample = {ERROR * scale:.3g}) "
+            f"reaches the rounding margin ({_INTEGER_MARGIN:g}); use method='direct'")
+
+
 def correlate(image: np.ndarray, weights: np.ndarray, anchor: tuple, mode: str, cval: float,
               threads: int, dtype: np.dtype, finish) -> np.ndarray:
     """Correlation of `image` ((H, W), (H, W, C) or (N, H, W, C)) with `weights` anchored at

@@ -207,13 +207,20 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
         return _deliver(result, out)
 
     source = _engine_input(image)
-    path, engine_kernel, column, row, engine_out_dtype, accumulator = _call_plan(
-        weights, method, source.dtype, out_dtype)
+    plan = _call_plan(weights, method, source.dtype, out_dtype)
+    largest = _UINT8_MAX if source.dtype == np.uint8 else 0.0
+    if mode_code == _CONSTANT:
+        largest = max(largest, abs(cval))
+    if largest > plan[-1]:  # beyond what float32 sums hold: float64 sums, then the output
+        plan = _call_plan(weights, method, source.dtype, _FLOAT64)
+    path, engine_kernel, column, row, engine_out_dtype, accumulator, _ = plan
     if method == "auto" and path == "direct" and _fft_pays(weights, image.shape, image.dtype,
                                                           out_dtype, accumulator, threads):
         path = "fft"
     if path == "fft":
         if _fft.usable(image, mode, cval):
+            if method == "fft":  # 'auto' takes it only where it is accurate (_fft_pays)
+                _fft.check_accuracy(image, weights, mode, cval, out_dtype.kind in "iu")
             step = _fft.exact_step(image, weights, mode, cval) if out_dtype.kind in "iu" else None
 
             def finish(values):
@@ -262,6 +269,10 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
     if engine_out_dtype != out_dtype:
         result = round_and_saturate(result, out_dtype)
     return result if direct else _deliver(result, out)
+
+
+_UINT8_MAX = 255.0
+_CONSTANT = _engine.engine.MODES["constant"]
 
 
 def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:
@@ -324,8 +335,33 @@ def _call_plan(weights: np.ndarray, method: str, source: np.dtype, output: np.dt
 def _make_call_plan(weights, method, source, output):
     engine_output = _engine_output(source, output)
     accumulator = _accumulator(source, engine_output)
-    return (*_make_plan(weights, method, accumulator, source.kind in "iu"), engine_output,
-            accumulator)
+    plan = _make_plan(weights, method, accumulator, source.kind in "iu")
+    limit = math.inf
+    if accumulator == _FLOAT32:
+        factors = _rank_one_factors(weights) if plan[0] == "separable" else ()
+        limit = _float32_limit(weights, factors, source)
+    return (*plan, engine_output, accumulator, limit)
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_FLOAT32_TINY = float(np.finfo(np.float32).tiny)
+
+
+def _float32_limit(weights: np.ndarray, factors: tuple, source: np.dtype) -> float:
+    """The largest sample magnitude (cval included) that float32 sums under `weights` (and its
+    column and row `factors`, when separable) hold for an image of `source` (uint8 or
+    float32): beyond it a call accumulates in float64. uint8 images need every sum exact to
+    float32's 24 bits, float32 images only no overflow from cval (their own samples overflow as
+    in any float32 arithmetic). -1 (always float64) when a weight or factor is beyond float32's
+    range or below its normal numbers."""
+    magnitudes = np.abs(np.concatenate([weights.ravel(), *factors]))
+    magnitudes = magnitudes[magnitudes != 0]
+    if magnitudes.size == 0:
+        return math.inf
+    if magnitudes.max() > _FLOAT32_MAX or magnitudes.min() < _FLOAT32_TINY:
+        return -1.0
+    largest_sum = 2.0 ** 24 if source.kind == "u" else _FLOAT32_MAX
+    return min(_FLOAT32_MAX, largest_sum / float(np.abs(weights).sum()))
 
 
 # The engine's names of its dtypes, which select its compiled function per (image, output,
@@ -392,7 +428,7 @@ def _fft_pays(weights: np.ndarray, shape: tuple, image_dtype: np.dtype, out_dtyp
             or out_dtype.kind not in "iu"):
         return False
     info = np.iinfo(image_dtype)
-    if 1e-13 * np.abs(weights).sum() * max(-float(info.min), float(info.max)) >= 1e-4:
+    if _fft.ERROR * np.abs(weights).sum() * max(-float(info.min), float(info.max)) >= 1e-4:
         return False
     return _fft.pays(np.count_nonzero(weights), shape, weights.shape, accumulator.itemsize,
                      threads, _engine.engine.__name__.endswith("baseline"))
@@ -420,7 +456,8 @@ def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_
     elif method == "box" and not constant:
         raise ValueError("`method` 'box' needs a kernel whose weights are all equal and non-zero")
     column, row = factors if method == "separable" else (_NO_FACTOR, _NO_FACTOR)
-    arrays = [np.ascontiguousarray(a, dtype=accumulator) for a in (weights, column, row)]
+    with np.errstate(over="ignore", under="ignore"):  # _float32_limit refuses such weights
+        arrays = [np.ascontiguousarray(a, dtype=accumulator) for a in (weights, column, row)]
     for array in arrays:
         array.flags.writeable = False  # shared by every call that hits the cache
     return (method, *arrays)
@@ -439,7 +476,9 @@ def _rank_one_factors(weights: np.ndarray):
     product = np.outer(column, row)
     if not np.array_equal(product != 0, weights != 0):
         return None
-    if np.abs(product - weights).max() > 8 * np.finfo(np.float64).eps * abs(pivot):
+    # each weight to a few ulps of its own size: a small weight under a large sample must not
+    # be replaced by one that is only close in units of the largest weight
+    if (np.abs(product - weights) > 8 * np.finfo(np.float64).eps * np.abs(weights)).any():
         return None
     return column, row
 
@@ -582,19 +621,29 @@ def _accumulator(source: np.dtype, output: np.dtype) -> np.dtype:
 
 def round_and_saturate(values: np.ndarray, dtype, finite: bool = False) -> np.ndarray:
     """Float results to `dtype` with the engine's policy: integers rounded half to even and
-    saturated (NaN becomes the lowest value), floats cast. `finite`: `values` holds no NaN or
-    infinity and may be overwritten (a scratch array), which saves three passes."""
+    saturated exactly at both ends (NaN becomes the lowest value), floats rounded to the dtype
+    (beyond its range: infinity). `finite`: `values` holds no NaN or infinity and may be
+    overwritten (a scratch array), which saves passes. Never warns."""
     dtype = np.dtype(dtype)
-    if dtype.kind == "f":
-        return values.astype(dtype)
-    info = np.iinfo(dtype)
-    low, high = float(info.min), float(info.max)
-    if int(high) > info.max:  # 2**63 - 1 and 2**64 - 1 round up as floats
-        high = np.nextafter(high, 0.0)
-    if finite:
-        return np.clip(np.rint(values, out=values), low, high, out=values).astype(dtype)
-    rounded = np.rint(np.nan_to_num(values, nan=low, posinf=high, neginf=low))
-    return np.clip(rounded, low, high).astype(dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if dtype.kind == "f":
+            return values.astype(dtype)
+        info = np.iinfo(dtype)
+        low = float(info.min)  # 0 or -2**k: exact in every float type
+        top = values.dtype.type(info.max)  # 2**k - 1, or 2**k where the float cannot hold it
+        exact_top = int(top) == info.max
+        high = top if exact_top else np.nextafter(top, values.dtype.type(0))
+        # values that the float rounded up to 2**k, or beyond, saturate to the largest integer
+        over = None if exact_top else values >= top
+        if finite:
+            rounded = np.clip(np.rint(values, out=values), low, high, out=values)
+        else:
+            rounded = np.clip(np.rint(np.nan_to_num(values, nan=low, posinf=high,
+                                                    neginf=low)), low, high)
+        result = rounded.astype(dtype)
+    if over is not None:
+        result[over] = info.max
+    return result
 
 
 def _deliver(result: np.ndarray, out):

@@ -837,7 +837,9 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
     from row 0 of the plane (a block starts early to reach such a row), so rounding cannot
     build up and results do not depend on how rows are split between threads. They are also
     recomputed after a row where they held a NaN or infinity (possible only when
-    check_finite), which a subtraction would smear down the column.
+    check_finite), which a subtraction would smear down the column, and when a row of cval
+    leaves the window: cval may be far larger than the samples, whose sums subtracting it
+    would lose.
 
     Along the row, float32 sums stored as float32 take window_sums.h's running sums in double
     (AVX-512 module up to 8 channels, AVX2 up to 4; they `stream` their stores); the rest
@@ -855,7 +857,9 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
     for y in range(first, y_stop):
         v = y - anchor_y  # the window's top row
         interior_finite = False
-        if y == first or y % kernel_height == 0 or not finite:  # its rows, from the top
+        leaving = source_row(src, v - 1, height, row_len, mode)
+        if y == first or y % kernel_height == 0 or not finite or leaving == NULL:
+            # the window's rows, from the top
             memset(interior, 0, row_len * sizeof(acc_t))
             add_row(interior, source_row(src, v, height, row_len, mode), cval, row_len)
             for j in range(1, kernel_height - 1, 2):
@@ -866,7 +870,6 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
                         cval, row_len)
         else:
             entering = source_row(src, v + kernel_height - 1, height, row_len, mode)
-            leaving = source_row(src, v - 1, height, row_len, mode)
             if in_t is float and acc_t is float and entering != NULL and leaving != NULL:
                 interior_finite = cconv_update_sums_f32(interior, entering, leaving, row_len)
             else:
@@ -880,8 +883,11 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
             finite = not check_finite or all_finite(column_sums, ext_len)
         if y < y_start:
             continue
+        # (not next to columns of cval, which may be far larger than the samples: the running
+        # sums would lose the samples when subtracting it)
         if (acc_t is float and out_t is float and CCONV_BOX_ROW
-                and channels <= CCONV_BOX_CHANNELS and finite):
+                and channels <= CCONV_BOX_CHANNELS and finite
+                and (mode != CONSTANT or cval == 0)):
             cconv_box_row_f32(column_sums, dst + y * row_len, row_len, kernel_width, channels,
                               weight, stream,
                               source_row(src, v + kernel_height, height, row_len, mode),
