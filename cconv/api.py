@@ -124,7 +124,9 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
         FFT), at a cost that does not grow with the kernel's size: 'auto' takes it for large
         kernels on integer images. Its error is relative to the image's largest values times
         the kernel's absolute sum (at most 1e-13 of that), not to each pixel's neighbourhood;
-        images holding NaN or infinity take the direct path instead.
+        images holding NaN or infinity take the direct path instead. A forced 'fft' whose
+        error bound would reach integer outputs' rounding (int64 images of large values) or
+        overflow float64 raises ValueError.
 
     Returns
     -------
@@ -143,9 +145,12 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
 
     Notes
     -----
-    uint8 and float32 images accumulate in float32 (float64 when the output is float64);
-    the other dtypes in float64. Weights of exactly zero are skipped, as in scipy.ndimage, so
-    ``0 * inf`` does not turn a result into NaN. Integer outputs from NaN are 0.
+    uint8 and float32 images accumulate in float32 (float64 when the output is float64, or
+    when a weight or ``cval`` does not fit float32's range and precision); the other dtypes in
+    float64. Sums of a float32 image's own samples beyond float32's range overflow to
+    infinity. Weights of exactly zero are skipped, as in scipy.ndimage, so ``0 * inf`` does
+    not turn a result into NaN. Integer outputs are saturated exactly at both ends; NaN
+    becomes the dtype's lowest value. docs/design.md states the accuracy contract per pixel.
 
     Examples
     --------
