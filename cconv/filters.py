@@ -28,7 +28,7 @@ __all__ = [
 
 
 def filter(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, threads=None,
-           premultiply=True, **params):
+           premultiply=True, normalize=False, **params):
     """Correlate `image` with a kernel or a named preset, plus `offset`.
 
     Parameters
@@ -40,6 +40,10 @@ def filter(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, threads=None,
         ``'sobel-x'``, ...) or of a filter in :data:`FILTERS` (``'edges'``, ...).
     offset : float, optional
         Added to every result before rounding (e.g. 128 to centre a zero-sum kernel on grey).
+    normalize : bool, optional
+        Divide the kernel (or preset) by the sum of its weights, where that is not 0, as
+        :class:`Kernel` does by default: ``[[1, 2, 1], [2, 4, 2], [1, 2, 1]]`` then blurs
+        without changing the mean brightness.
     **params
         The preset's parameters, e.g. ``sigma=2`` for ``'gaussian'``; ValueError for others.
 
@@ -62,6 +66,9 @@ def filter(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, threads=None,
         named = inspect.signature(function).parameters.values()
         accepted = {p.name for p in named if p.kind is not p.VAR_KEYWORD} - {"image"} \
             - set(options)
+        if normalize:
+            raise ValueError(f"`normalize` applies to kernels and presets, not to the filter "
+                             f"{kernel!r}")
         if set(params) - accepted:
             raise ValueError(f"filter {kernel!r} takes {sorted(accepted - {'offset'})}, "
                              f"not {sorted(set(params) - accepted)}")
@@ -76,6 +83,8 @@ def filter(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, threads=None,
         raise ValueError(f"parameters {sorted(params)} only apply to a named preset")
     else:
         weights = as_kernel(kernel)
+    if normalize and weights.sum() != 0:
+        weights = weights / weights.sum()
     return _apply_kernel(image, weights, offset, **options)
 
 
