@@ -75,7 +75,7 @@ def _read_cpu_count() -> int:
 
 
 def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, threads=None,
-              method="auto"):
+              method="auto", origin=0):
     """Correlate an image, a channels-last image or a batch with a 2-D kernel.
 
     Each output pixel is the sum of ``kernel[i, j] * image[y + i - kh // 2, x + j - kw // 2]``:
@@ -90,7 +90,7 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
         arrays are fine. The image is never modified.
     kernel : array_like of shape (kh, kw)
         Real, finite weights; any size from 1x1 up, odd or even, also larger than the image.
-        Its anchor is ``(kh // 2, kw // 2)``.
+        Its anchor is ``(kh // 2, kw // 2)``, moved by `origin`.
     mode : {'nearest', 'reflect', 'mirror', 'wrap', 'constant'}, optional
         How the image is extended past its edges (scipy.ndimage's names and semantics)::
 
@@ -127,6 +127,12 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
         images holding NaN or infinity take the direct path instead. A forced 'fft' whose
         error bound would reach integer outputs' rounding (int64 images of large values) or
         overflow float64 raises ValueError.
+    origin : int or (int, int), optional
+        Shifts the kernel's anchor, as in scipy.ndimage: the anchor becomes
+        ``(kh // 2 + origin_y, kw // 2 + origin_x)``, so a positive origin moves the result
+        towards the end of its axis. Each must lie in ``[-(k // 2), (k - 1) // 2]`` for its
+        kernel size k. For :func:`convolve` the kernel is flipped first and the shift goes the
+        other way, also as in scipy.ndimage.
 
     Returns
     -------
@@ -163,11 +169,11 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
     array([[255, 255],
            [255, 255]], dtype=uint8)
     """
-    return _filter(image, kernel, False, mode, cval, out, dtype, threads, method)
+    return _filter(image, kernel, False, mode, cval, out, dtype, threads, method, origin)
 
 
 def convolve(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, threads=None,
-             method="auto"):
+             method="auto", origin=0):
     """Convolve an image, a channels-last image or a batch with a 2-D kernel.
 
     True convolution: the kernel is flipped on both axes, and the result equals
@@ -182,10 +188,10 @@ def convolve(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, t
     >>> cconv.convolve(image, [[1, 2, 3]])[2]
     array([ 0, 10, 20, 30,  0], dtype=uint8)
     """
-    return _filter(image, kernel, True, mode, cval, out, dtype, threads, method)
+    return _filter(image, kernel, True, mode, cval, out, dtype, threads, method, origin)
 
 
-def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
+def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin=0):
     image = as_image(image)
     weights = _kernel_array(kernel)  # finiteness is checked once per kernel, by _plan
     mode_code = _mode_code(mode)
@@ -197,14 +203,14 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method):
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
 
-    kernel_height, kernel_width = weights.shape
+    origins = _origins(origin, weights.shape)
     if flip:
         # Convolution = correlation with the flipped kernel, anchored at the mirrored index
         # (for even sizes that is size // 2 - 1, which is what scipy.ndimage.convolve does).
         weights = weights[::-1, ::-1]
-        anchor = (kernel_height - 1 - kernel_height // 2, kernel_width - 1 - kernel_width // 2)
+        anchor = tuple(k - 1 - k // 2 - o for k, o in zip(weights.shape, origins))
     else:
-        anchor = (kernel_height // 2, kernel_width // 2)
+        anchor = tuple(k // 2 + o for k, o in zip(weights.shape, origins))
 
     if image.size == 0:
         _plan(weights, method, np.dtype(np.float64), False)  # the same errors as for any image
@@ -532,6 +538,19 @@ def _kernel_array(kernel) -> np.ndarray:
     return weights.astype(np.float64, copy=False)
 
 
+def _origins(origin, kernel_shape) -> tuple:
+    """`origin` (one integer or one per kernel axis) as a pair, each within what its kernel
+    size allows (scipy.ndimage's rule)."""
+    values = origin if isinstance(origin, (tuple, list, np.ndarray)) else (origin,) * 2
+    if len(values) != 2 or not all(isinstance(o, numbers.Integral) for o in values):
+        raise ValueError(f"`origin` must be an integer or a pair of integers; got {origin!r}")
+    for o, k in zip(values, kernel_shape):
+        if not -(k // 2) <= o <= (k - 1) // 2:
+            raise ValueError(f"`origin` {int(o)} is out of range for a kernel of size {k}: "
+                             f"it must lie in [{-(k // 2)}, {(k - 1) // 2}]")
+    return int(values[0]), int(values[1])
+
+
 def _mode_code(mode) -> int:
     if isinstance(mode, str) and mode in _engine.engine.MODES:
         return _engine.engine.MODES[mode]
@@ -643,8 +662,9 @@ def round_and_saturate(values: np.ndarray, dtype, finite: bool = False) -> np.nd
         if finite:
             rounded = np.clip(np.rint(values, out=values), low, high, out=values)
         else:
-            rounded = np.clip(np.rint(np.nan_to_num(values, nan=low, posinf=high,
-                                                    neginf=low)), low, high)
+            rounded = np.rint(values)
+            np.fmax(rounded, low, out=rounded)  # fmax takes `low` over NaN (and -inf)
+            np.minimum(rounded, high, out=rounded)
         result = rounded.astype(dtype)
     if over is not None:
         result[over] = info.max
