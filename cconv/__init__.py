@@ -6,7 +6,8 @@
 ((4, 6, 3), dtype('uint8'))
 
 The array API (correlate, convolve) and the kernel presets import without Pillow; the
-ready-made filters, which also take Pillow images, load on first use.
+ready-made filters, which also take Pillow images, and cconv.ndimage (scipy.ndimage's
+convolution filters on cconv's engine) load on first use.
 """
 
 import importlib
@@ -23,6 +24,8 @@ __all__ = ["METHODS", "MODES", "__version__", "build_info", "choose_method", "co
 
 
 def __getattr__(name):
+    if name == "ndimage":
+        return importlib.import_module(".ndimage", __name__)
     if name in _FILTERS:
         return getattr(importlib.import_module(".filters", __name__), name)
     raise AttributeError(f"module 'cconv' has no attribute {name!r}")
