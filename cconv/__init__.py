@@ -24,8 +24,8 @@ __all__ = ["METHODS", "MODES", "__version__", "build_info", "choose_method", "co
 
 
 def __getattr__(name):
-    if name == "ndimage":
-        return importlib.import_module(".ndimage", __name__)
+    if name in ("ndimage", "dask"):
+        return importlib.import_module(f".{name}", __name__)
     if name in _FILTERS:
         return getattr(importlib.import_module(".filters", __name__), name)
     raise AttributeError(f"module 'cconv' has no attribute {name!r}")

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from . import _engine, _fft
+from . import _dask, _engine, _fft
 
 __all__ = ["correlate", "convolve", "choose_method", "MODES", "METHODS"]
 
@@ -192,6 +192,9 @@ def convolve(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, t
 
 
 def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin=0):
+    if type(image) is not np.ndarray and _dask.is_dask_array(image):
+        return _filter_lazily(image, kernel, flip, mode, cval, out, dtype, threads, method,
+                              origin)
     image = as_image(image)
     weights = _kernel_array(kernel)  # finiteness is checked once per kernel, by _plan
     mode_code = _mode_code(mode)
@@ -203,14 +206,7 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
 
-    origins = _origins(origin, weights.shape)
-    if flip:
-        # Convolution = correlation with the flipped kernel, anchored at the mirrored index
-        # (for even sizes that is size // 2 - 1, which is what scipy.ndimage.convolve does).
-        weights = weights[::-1, ::-1]
-        anchor = tuple(k - 1 - k // 2 - o for k, o in zip(weights.shape, origins))
-    else:
-        anchor = tuple(k // 2 + o for k, o in zip(weights.shape, origins))
+    weights, anchor = _anchored(weights, flip, origin)
 
     if image.size == 0:
         _plan(weights, method, np.dtype(np.float64), False)  # the same errors as for any image
@@ -218,16 +214,9 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
         return _deliver(result, out)
 
     source = _engine_input(image)
-    plan = _call_plan(weights, method, source.dtype, out_dtype)
-    largest = _UINT8_MAX if source.dtype == np.uint8 else 0.0
-    if mode_code == _CONSTANT:
-        largest = max(largest, abs(cval))
-    if largest > plan[-1]:  # beyond what float32 sums hold: float64 sums, then the output
-        plan = _call_plan(weights, method, source.dtype, _FLOAT64)
-    path, engine_kernel, column, row, engine_out_dtype, accumulator, _ = plan
-    if method == "auto" and path == "direct" and _fft_pays(weights, image.shape, image.dtype,
-                                                          out_dtype, accumulator, threads):
-        path = "fft"
+    path, engine_kernel, column, row, engine_out_dtype, accumulator = _choose_path(
+        weights, method, source.dtype, image.dtype, out_dtype, mode_code, cval, image.shape,
+        threads)
     if path == "fft":
         if _fft.usable(image, mode, cval):
             if method == "fft":  # 'auto' takes it only where it is accurate (_fft_pays)
@@ -284,6 +273,69 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
 
 _UINT8_MAX = 255.0
 _CONSTANT = _engine.engine.MODES["constant"]
+
+
+def _anchored(weights, flip, origin):
+    """(the weights to correlate with, their anchor (row, column)) for correlate (flip False)
+    or convolve."""
+    origins = _origins(origin, weights.shape)
+    if flip:
+        # Convolution = correlation with the flipped kernel, anchored at the mirrored index
+        # (for even sizes that is size // 2 - 1, which is what scipy.ndimage.convolve does).
+        weights = weights[::-1, ::-1]
+        return weights, tuple(k - 1 - k // 2 - o for k, o in zip(weights.shape, origins))
+    return weights, tuple(k // 2 + o for k, o in zip(weights.shape, origins))
+
+
+def _filter_lazily(image, kernel, flip, mode, cval, out, dtype, threads, method, origin):
+    """correlate / convolve of a Dask array: a lazy Dask array (see cconv._dask)."""
+    if out is not None:
+        raise ValueError("`out` cannot be given with a Dask array: the result is a new lazy "
+                         "Dask array (write it with dask.array.store or to_zarr)")
+    # the same errors as the call in memory, now rather than at compute time
+    out_dtype = _filter(_dask.sample(image), kernel, flip, mode, cval, None, dtype, threads,
+                        method, origin).dtype
+    weights, anchor = _anchored(_kernel_array(kernel), flip, origin)
+    reach = tuple((a, k - 1 - a) for a, k in zip(anchor, weights.shape))
+    method = whole_image_method(image.shape, image.dtype, weights, mode, cval, out_dtype,
+                                threads, method)
+    block = _dask.call_blocks(_filter, kernel, flip, mode, cval, None, out_dtype,
+                              1 if threads is None else threads, method, origin)
+    return _dask.map_with_reach(block, image, reach, mode, out_dtype)
+
+
+def whole_image_method(shape, image_dtype, weights, mode, cval, out_dtype, threads, method):
+    """The method a call with `weights` (as correlated) on an in-memory image of `shape` takes
+    (the FFT's cost model depends on the shape): the chunks of a Dask array take it too, so
+    that their values are the in-memory call's."""
+    if method != "auto" or 0 in shape:
+        return method
+    size = math.prod(shape)
+    threads = 1 if threads is None and size < _MIN_SAMPLES_FOR_THREADS else (
+        _thread_count(threads))
+    image_dtype = np.dtype(image_dtype)
+    return _choose_path(weights, method, _engine_dtype(image_dtype), image_dtype, out_dtype,
+                        _mode_code(mode), _as_cval(cval), shape, threads)[0]
+
+
+def _choose_path(weights, method, source, image_dtype, out_dtype, mode_code, cval, shape,
+                 threads):
+    """(path, kernel, column, row, engine output dtype, accumulator) of a call on an image of
+    `image_dtype`, read by the engine as `source`: _call_plan's, in float64 where float32 sums
+    cannot hold the samples or cval, and 'fft' where 'auto' finds it pays on an image of
+    `shape` filtered on `threads` threads (the fallback from the FFT for images holding NaN
+    or infinity is decided later, from the pixels)."""
+    plan = _call_plan(weights, method, source, out_dtype)
+    largest = _UINT8_MAX if source == np.uint8 else 0.0
+    if mode_code == _CONSTANT:
+        largest = max(largest, abs(cval))
+    if largest > plan[-1]:  # beyond what float32 sums hold: float64 sums, then the output
+        plan = _call_plan(weights, method, source, _FLOAT64)
+    path, engine_kernel, column, row, engine_out_dtype, accumulator, _ = plan
+    if method == "auto" and path == "direct" and _fft_pays(weights, shape, image_dtype,
+                                                          out_dtype, accumulator, threads):
+        path = "fft"
+    return path, engine_kernel, column, row, engine_out_dtype, accumulator
 
 
 def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:

@@ -19,7 +19,7 @@ import inspect
 import numpy as np
 from PIL import ImageFilter
 
-from . import images, kernels
+from . import _dask, api, images, kernels
 from .api import as_image, as_kernel, correlate, round_and_saturate
 
 __all__ = [
@@ -128,6 +128,9 @@ def edges(image, method="hypot", *, mode="nearest", cval=0.0, threads=None, prem
     """
     if method not in ("hypot", "max"):
         raise ValueError(f"`method` must be 'hypot' or 'max', got {method!r}")
+    options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
+    if _dask.is_dask_array(image):
+        return _lazily(edges, image, np.zeros((3, 3)), (method,), options)
     gx_kernel, gy_kernel = kernels.sobel_x(), kernels.sobel_y()
 
     def compute(array, dtype, offset):
@@ -155,17 +158,39 @@ FILTERS = {
 
 
 def _apply_kernel(image, weights, offset=0.0, *, mode="nearest", cval=0.0, threads=None,
-                  premultiply=True):
+                  premultiply=True, method="auto"):
+    if _dask.is_dask_array(image):
+        options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
+        return _lazily(_apply_kernel, image, weights, (weights, offset), options,
+                       work_dtype=_float_dtype(image.dtype) if offset else None)
+
     def compute(array, dtype, offset):
         if not offset:  # the engine rounds and saturates in one pass
-            return correlate(array, weights, mode=mode, cval=cval, dtype=dtype, threads=threads)
+            return correlate(array, weights, mode=mode, cval=cval, dtype=dtype, threads=threads,
+                             method=method)
         result = correlate(array, weights, mode=mode, cval=cval, threads=threads,
-                           dtype=_float_dtype(array.dtype))
+                           dtype=_float_dtype(array.dtype), method=method)
         result += offset
         return round_and_saturate(result, array.dtype if dtype is None else dtype)
 
     smoothing = bool(np.isclose(weights.sum(), 1.0))
     return _run(image, compute, offset, premultiply, smoothing)
+
+
+def _lazily(function, image, weights, args, options, work_dtype=None):
+    """function(image, *args, **options) on a Dask array: lazily, chunk by chunk, each chunk
+    taking the path the in-memory call takes (see cconv._dask). `weights`: the kernel (its
+    size and anchor give the overlap); `work_dtype`: the dtype the kernel's correlation is
+    computed in, when not the image's."""
+    dtype = function(_dask.sample(image), *args, **options).dtype  # the call's errors, now
+    reach = tuple((k // 2, k - 1 - k // 2) for k in weights.shape)
+    block_options = dict(options, threads=1 if options["threads"] is None else options["threads"])
+    if function is _apply_kernel:
+        block_options["method"] = api.whole_image_method(
+            image.shape, image.dtype, weights, options["mode"], options["cval"],
+            np.dtype(work_dtype or image.dtype), options["threads"], "auto")
+    block = _dask.call_blocks(function, *args, **block_options)
+    return _dask.map_with_reach(block, image, reach, options["mode"], dtype)
 
 
 def _run(image, compute, offset, premultiply, smoothing):
@@ -183,6 +208,8 @@ def _float_dtype(dtype):
 
 
 def _pixel_dtype(image):
+    if _dask.is_dask_array(image):
+        return image.dtype
     if images.is_pillow_image(image):
         return images.to_array(image.crop((0, 0, 1, 1))).dtype
     return as_image(image).dtype
