@@ -7,6 +7,7 @@ import sys
 import threading
 
 import numpy as np
+import pytest
 
 import cconv
 import cconv.api
@@ -120,3 +121,17 @@ def test_docstring_examples_run():
     for module in (cconv, cconv.api):
         failures, tried = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert tried > 0 and failures == 0
+
+
+def test_importing_the_source_folder_says_what_is_wrong(tmp_path):
+    """`import cconv` in a clone's root finds the source folder, which has no compiled engine:
+    the error says so, instead of a circular-import message."""
+    source = os.path.join(os.path.dirname(__file__), "..", "cconv")
+    if any(name.startswith("_core_") and not name.endswith((".pyx", ".pyi"))
+           for name in os.listdir(source)):
+        pytest.skip("this source folder was built in place")
+    run = subprocess.run([sys.executable, "-c", "import cconv"], capture_output=True,
+                         text=True, stdin=subprocess.DEVNULL,
+                         cwd=os.path.dirname(os.path.abspath(source)))
+    assert run.returncode != 0
+    assert "compiled engine is missing" in run.stderr and "source folder" in run.stderr
