@@ -87,7 +87,9 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
     image : array_like of shape (H, W), (H, W, C) or (N, H, W, C)
         uint8, uint16, int16, float32 and float64 are computed natively; other real integer
         dtypes and float16 through a wider type. Read-only, non-contiguous and byte-swapped
-        arrays are fine. The image is never modified.
+        arrays are fine. The image is never modified. A ``dask.array.Array`` gives a lazy
+        Dask array of the same shape, chunks and dtype, equal to this call in memory (see
+        :mod:`cconv.dask`).
     kernel : array_like of shape (kh, kw)
         Real, finite weights; any size from 1x1 up, odd or even, also larger than the image.
         Its anchor is ``(kh // 2, kw // 2)``, moved by `origin`.
