@@ -2,7 +2,8 @@
 
 Each takes an array (any shape and dtype :func:`cconv.correlate` takes, or a Dask array) or
 a Pillow image, and returns the same kind: an array of the same shape and dtype (a lazy one
-for Dask), or an image of the same size and mode (P and 1 excepted, see :mod:`cconv.images`). Options shared by all:
+for Dask), or an image of the same size and mode (P and 1 excepted, see :mod:`cconv.images`).
+Options shared by all:
 
 - ``mode``, ``cval``, ``threads``: as in :func:`cconv.correlate`.
 - ``premultiply`` (Pillow RGBA/LA only): alpha-correct filtering, the default; ``False`` filters
