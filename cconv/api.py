@@ -280,13 +280,14 @@ _CONSTANT = _engine.engine.MODES["constant"]
 def _anchored(weights, flip, origin):
     """(the weights to correlate with, their anchor (row, column)) for correlate (flip False)
     or convolve."""
-    origins = _origins(origin, weights.shape)
+    # the default origin without _origins' checks, which took 2 us of a 64x64 call's 12
+    oy, ox = (0, 0) if type(origin) is int and origin == 0 else _origins(origin, weights.shape)
+    kh, kw = weights.shape
     if flip:
         # Convolution = correlation with the flipped kernel, anchored at the mirrored index
         # (for even sizes that is size // 2 - 1, which is what scipy.ndimage.convolve does).
-        weights = weights[::-1, ::-1]
-        return weights, tuple(k - 1 - k // 2 - o for k, o in zip(weights.shape, origins))
-    return weights, tuple(k // 2 + o for k, o in zip(weights.shape, origins))
+        return weights[::-1, ::-1], (kh - 1 - kh // 2 - oy, kw - 1 - kw // 2 - ox)
+    return weights, (kh // 2 + oy, kw // 2 + ox)
 
 
 def _filter_lazily(image, kernel, flip, mode, cval, out, dtype, threads, method, origin):
