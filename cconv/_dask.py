@@ -21,6 +21,7 @@ dask is imported only when a Dask array is given; ``import cconv`` never imports
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -49,6 +50,9 @@ def map_with_reach(function, array, reach, mode: str, dtype):
     """function(block) over the chunks of `array`, each extended by `reach` ((up, down),
     (left, right)) pixels of its neighbours; a lazy dask array of `array`'s shape and chunks."""
     axes = spatial_axes(array.ndim)
+    if any(math.isnan(size) for sizes in array.chunks for size in sizes):
+        raise ValueError("`image` is a Dask array of unknown chunk sizes; call its "
+                         "compute_chunk_sizes() first")
     work_chunks = list(array.chunks)
     depth = {axis: 0 for axis in range(array.ndim)}
     for axis, (before, after) in zip(axes, reach):

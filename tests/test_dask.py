@@ -158,6 +158,9 @@ def test_bad_arguments_raise_at_the_call():
         cconv.correlate(lazy, np.ones((3, 3)), out=np.zeros((20, 20)))
     with pytest.raises(ValueError, match="image"):
         cconv.correlate(da.zeros((2, 3, 4, 5, 6)), np.ones((3, 3)))
+    unknown = da.zeros((20, 20), chunks=10)[da.ones(20, chunks=10) > 0]  # rows (nan, nan)
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        cconv.blur(unknown)
 
 
 def test_one_engine_thread_per_dask_task_by_default(monkeypatch):
