@@ -1,10 +1,10 @@
 """Dask arrays in cconv's functions: the same call, lazily, chunk by chunk.
 
-Each chunk is filtered with the rows and columns the kernel reaches from its neighbours
-(``map_overlap``, as deep as the kernel reaches past its anchor, each side), so nothing of a
-border mode appears between chunks; at the image's own edges the chunk's edge is the image's,
-and cconv applies the mode there exactly as on the whole array. 'wrap' takes its overlap from
-the opposite side of the image (dask's 'periodic' boundary). Along an axis whose chunks are
+Each chunk is filtered with the rows and columns the kernel reaches from its neighbours (as
+deep as the kernel reaches past its anchor, the larger side), so nothing of a border mode
+appears between chunks; at the image's own edges the chunk's edge is the image's, and cconv
+applies the mode there exactly as on the whole array. 'wrap' takes its overlap from the
+opposite side of the image. The graph is cconv's own (_overlapped), two tasks a chunk. Along an axis whose chunks are
 shorter than the kernel's reach, chunks are merged for the computation (and the result is
 rechunked to the input's chunks); an axis the kernel reaches across entirely is one chunk.
 The engine's path is chosen once for the whole image, as the same call in memory chooses it,
