@@ -4,9 +4,10 @@ Each chunk is filtered with the rows and columns the kernel reaches from its nei
 deep as the kernel reaches past its anchor, the larger side), so nothing of a border mode
 appears between chunks; at the image's own edges the chunk's edge is the image's, and cconv
 applies the mode there exactly as on the whole array. 'wrap' takes its overlap from the
-opposite side of the image. The graph is cconv's own (_overlapped), two tasks a chunk. Along an axis whose chunks are
-shorter than the kernel's reach, chunks are merged for the computation (and the result is
-rechunked to the input's chunks); an axis the kernel reaches across entirely is one chunk.
+opposite side of the image. The graph is cconv's own (_overlapped), two tasks a chunk. Along
+an axis whose chunks are shorter than the kernel's reach, chunks are merged for the
+computation (and the result is rechunked to the input's chunks); an axis the kernel reaches
+across entirely is one chunk.
 The engine's path is chosen once for the whole image, as the same call in memory chooses it,
 so every chunk takes the path the in-memory call takes and the values are the same, bit for
 bit, with one exception: float images on the box path (constant kernels with kh + kw >= 16),
@@ -46,29 +47,27 @@ def sample(array) -> np.ndarray:
     return np.zeros((1,) * array.ndim, array.dtype)
 
 
-def map_with_reach(function, array, reach, mode: str, dtype):
-    """function(block) over the chunks of `array`, each extended by `reach` ((up, down),
-    (left, right)) pixels of its neighbours; a lazy dask array of `array`'s shape and chunks."""
+def map_with_kernel(function, array, kernel_shape, anchor, mode: str, dtype):
+    """function(block) over the chunks of `array`, each extended by the pixels of its
+    neighbours that a kernel of `kernel_shape` anchored at `anchor` reaches; a lazy dask array
+    of `array`'s shape and chunks."""
     axes = spatial_axes(array.ndim)
     if any(math.isnan(size) for sizes in array.chunks for size in sizes):
         raise ValueError("`image` is a Dask array of unknown chunk sizes; call its "
                          "compute_chunk_sizes() first")
     work_chunks = list(array.chunks)
-    depth = {axis: 0 for axis in range(array.ndim)}
-    for axis, (before, after) in zip(axes, reach):
-        needed = max(before, after)
-        if needed == 0:
-            continue
-        work_chunks[axis] = _at_least(array.chunks[axis], needed)
-        if len(work_chunks[axis]) > 1:
-            depth[axis] = needed
+    depths = [0, 0]
+    for i, (axis, size, at) in enumerate(zip(axes, kernel_shape, anchor)):
+        needed = max(at, size - 1 - at)  # the farther of the kernel's two sides
+        if needed:
+            work_chunks[axis] = _at_least(array.chunks[axis], needed)
+            depths[i] = needed if len(work_chunks[axis]) > 1 else 0
     work = array.rechunk(tuple(work_chunks)) if tuple(work_chunks) != array.chunks else array
     meta = np.empty((0,) * array.ndim, dtype)
-    if not any(depth.values()):
+    if not any(depths):
         result = work.map_blocks(function, dtype=dtype, meta=meta)
     else:
-        result = _overlapped(function, work, [depth[axis] for axis in axes], axes,
-                             mode == "wrap", meta)
+        result = _overlapped(function, work, depths, axes, mode == "wrap", meta)
     return result.rechunk(array.chunks) if work is not array else result
 
 

@@ -299,12 +299,11 @@ def _filter_lazily(image, kernel, flip, mode, cval, out, dtype, threads, method,
     out_dtype = _filter(_dask.sample(image), kernel, flip, mode, cval, None, dtype, threads,
                         method, origin).dtype
     weights, anchor = _anchored(_kernel_array(kernel), flip, origin)
-    reach = tuple((a, k - 1 - a) for a, k in zip(anchor, weights.shape))
     method = whole_image_method(image.shape, image.dtype, weights, mode, cval, out_dtype,
                                 threads, method)
     block = _dask.call_blocks(_filter, kernel, flip, mode, cval, None, out_dtype,
                               1 if threads is None else threads, method, origin)
-    return _dask.map_with_reach(block, image, reach, mode, out_dtype)
+    return _dask.map_with_kernel(block, image, weights.shape, anchor, mode, out_dtype)
 
 
 def whole_image_method(shape, image_dtype, weights, mode, cval, out_dtype, threads, method):

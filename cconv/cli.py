@@ -361,11 +361,11 @@ def _clashes(targets) -> set:
 
 
 def _extension(output_format: str) -> str:
-    for extension, name in Image.registered_extensions().items():
-        if name == output_format and extension in IMAGE_SUFFIXES | {".jpg"}:
-            return ".jpg" if name == "JPEG" else extension
-    return next(ext for ext, name in Image.registered_extensions().items()
-                if name == output_format)
+    if output_format == "JPEG":
+        return ".jpg"
+    extensions = [ext for ext, name in Image.registered_extensions().items()
+                  if name == output_format]
+    return next((ext for ext in extensions if ext in IMAGE_SUFFIXES), extensions[0])
 
 
 # --- Doing it: each file tried, one line per failure, a summary --------------------------------

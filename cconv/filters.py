@@ -129,8 +129,8 @@ def edges(image, method="hypot", *, mode="nearest", cval=0.0, threads=None, prem
     """
     if method not in ("hypot", "max"):
         raise ValueError(f"`method` must be 'hypot' or 'max', got {method!r}")
-    options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
     if _dask.is_dask_array(image):
+        options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
         return _lazily(edges, image, np.zeros((3, 3)), (method,), options)
     gx_kernel, gy_kernel = kernels.sobel_x(), kernels.sobel_y()
 
@@ -184,14 +184,14 @@ def _lazily(function, image, weights, args, options, work_dtype=None):
     size and anchor give the overlap); `work_dtype`: the dtype the kernel's correlation is
     computed in, when not the image's."""
     dtype = function(_dask.sample(image), *args, **options).dtype  # the call's errors, now
-    reach = tuple((k // 2, k - 1 - k // 2) for k in weights.shape)
+    anchor = tuple(k // 2 for k in weights.shape)
     block_options = dict(options, threads=1 if options["threads"] is None else options["threads"])
     if function is _apply_kernel:
         block_options["method"] = api.whole_image_method(
             image.shape, image.dtype, weights, options["mode"], options["cval"],
             np.dtype(work_dtype or image.dtype), options["threads"], "auto")
     block = _dask.call_blocks(function, *args, **block_options)
-    return _dask.map_with_reach(block, image, reach, options["mode"], dtype)
+    return _dask.map_with_kernel(block, image, weights.shape, anchor, options["mode"], dtype)
 
 
 def _run(image, compute, offset, premultiply, smoothing):

@@ -185,16 +185,8 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None):
 def gaussian_laplace(input, sigma, output=None, mode="reflect", cval=0.0, *, axes=None,
                      **kwargs):
     """scipy.ndimage.gaussian_laplace on cconv's engine (see the module's docstring)."""
-    image = np.asarray(input)
-    axes = _check_axes(axes, image.ndim)
-    sigmas = _sigmas_on_all_axes(sigma, axes, image.ndim)
-
-    def second_derivative(image, axis, output, mode, cval, sigmas, **kwargs):
-        order = [2 if ax == axis else 0 for ax in range(image.ndim)]
-        return gaussian_filter(image, sigmas, order, output, mode, cval, **kwargs)
-
-    return generic_laplace(image, second_derivative, output, mode, cval, (sigmas,), kwargs,
-                           axes=axes)
+    return _gaussian_derivatives(generic_laplace, 2, input, sigma, output, mode, cval, axes,
+                                 kwargs)
 
 
 @_forwards_complex_and_bool
@@ -212,26 +204,33 @@ def gaussian_gradient_magnitude(input, sigma, output=None, mode="reflect", cval=
                                 axes=None, **kwargs):
     """scipy.ndimage.gaussian_gradient_magnitude on cconv's engine (see the module's
     docstring)."""
+    return _gaussian_derivatives(generic_gradient_magnitude, 1, input, sigma, output, mode,
+                                 cval, axes, kwargs)
+
+
+# --- the filters' shared steps -----------------------------------------------------------------
+
+def _gaussian_derivatives(combine, order, input, sigma, output, mode, cval, axes, kwargs):
+    """gaussian_laplace (order 2, summed by generic_laplace) and gaussian_gradient_magnitude
+    (order 1, by generic_gradient_magnitude): along each of `axes`, the Gaussian's derivative
+    of `order` there and the Gaussian itself along the other filtered axes, as scipy does."""
     image = np.asarray(input)
     axes = _check_axes(axes, image.ndim)
     sigmas = _sigmas_on_all_axes(sigma, axes, image.ndim)
 
-    def first_derivative(image, axis, output, mode, cval, sigmas, **kwargs):
-        order = [1 if ax == axis else 0 for ax in range(image.ndim)]
-        return gaussian_filter(image, sigmas, order, output, mode, cval, **kwargs)
+    def derivative(image, axis, output, mode, cval, sigmas, **kwargs):
+        orders = [order if ax == axis else 0 for ax in range(image.ndim)]
+        return gaussian_filter(image, sigmas, orders, output, mode, cval, **kwargs)
 
-    return generic_gradient_magnitude(image, first_derivative, output, mode, cval, (sigmas,),
-                                      kwargs, axes=axes)
+    return combine(image, derivative, output, mode, cval, (sigmas,), kwargs, axes=axes)
 
-
-# --- the filters' shared steps -----------------------------------------------------------------
 
 def _filter(input, weights, output, mode, cval, origin, axes, flip):
     """correlate / convolve: weights over `axes`; those over at most two axes (after dropping
     axes of size 1) on the engine, others forwarded."""
     name = "convolve" if flip else "correlate"
     image, weights = np.asarray(input), np.asarray(weights)
-    if _is_complex(image) or _is_complex(weights) or image.ndim == 0:
+    if _is_complex(weights) or image.ndim == 0:  # complex input: _forwards_complex_and_bool
         return _forward(name, input, weights, output, mode, cval, origin, axes=axes)
     image, out_dtype = _real_input(image, output, name)
     weights = _real_weights(weights)
@@ -261,7 +260,7 @@ def _filter(input, weights, output, mode, cval, origin, axes, flip):
 def _filter1d(input, weights, axis, output, mode, cval, origin, flip):
     name = "convolve1d" if flip else "correlate1d"
     image, weights = np.asarray(input), np.asarray(weights)
-    if _is_complex(image) or _is_complex(weights) or image.ndim == 0:
+    if _is_complex(weights) or image.ndim == 0:  # complex input: _forwards_complex_and_bool
         return _forward(name, input, weights, axis, output, mode, cval, origin)
     image, out_dtype = _real_input(image, output, name)
     weights = _real_weights(weights)
@@ -327,7 +326,7 @@ def _separable(image, passes, cval, out_dtype, output=None):
         axes, weights, origins, modes = zip(*done)
         kernel = np.outer(*weights) if pair else weights[0]
         last = not passes
-        image = _native(image, kernel, axes, origins, _mode(modes[0]), cval,
+        image = _native(image, kernel, axes, origins, modes[0], cval,
                         out_dtype if last else work, False,
                         _array_or_none(output) if last else None)
     return image

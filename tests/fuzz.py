@@ -147,7 +147,7 @@ def _rank_one(kernel: np.ndarray) -> bool:
     return True
 
 
-def _accumulator_eps(case: Case, source: np.dtype, out: np.dtype) -> float:
+def _accumulator_eps(source: np.dtype, out: np.dtype) -> float:
     """eps of the accumulator the documentation promises for this call (cconv.correlate's
     Notes): float32 for uint8, float16 and float32 images with outputs other than float64,
     while the weights and the samples fit (see cconv.api._float32_limit)."""
@@ -209,7 +209,7 @@ def check(case: Case) -> str | None:
     finite = np.where(np.isfinite(values), values, 0.0)
     finite_cval = used_cval if math.isfinite(used_cval) else 0.0
     reach = _reach(case, finite, finite_cval)
-    eps = _accumulator_eps(case, image.dtype, out)
+    eps = _accumulator_eps(image.dtype, out)
     path = path_of(case)
     if path == "box":
         rows_axis = 1 if image.ndim == 4 else 0
