@@ -74,8 +74,8 @@ def _read_cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, threads=None,
-              method="auto", origin=0):
+def correlate(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, out=None, dtype=None,
+              threads=None, method="auto", origin=0):
     """Correlate an image, a channels-last image or a batch with a 2-D kernel.
 
     Each output pixel is the sum of ``kernel[i, j] * image[y + i - kh // 2, x + j - kw // 2]``:
@@ -104,6 +104,9 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
 
     cval : float, optional
         The value outside the image for ``mode='constant'``, in the image's units.
+    offset : float, optional
+        Added to every result before it is rounded and saturated (OpenCV's ``delta``), in
+        the same pass: 128 centres a kernel whose weights sum to 0 on mid-grey.
     out : ndarray, optional
         Where to write the result: the image's shape, a real dtype, writeable. It may be the
         image itself. It is returned.
@@ -146,10 +149,10 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
     ------
     TypeError
         The image or kernel is not made of real numbers (bool, complex, object), or ``cval``
-        is not a real number.
+        or ``offset`` is not a real number.
     ValueError
         A shape, mode, dtype, ``out``, ``threads`` or ``method`` that does not fit; a kernel
-        that is empty or holds NaN or infinity.
+        that is empty or holds NaN or infinity; an infinite or NaN ``offset``.
 
     Notes
     -----
@@ -171,11 +174,12 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, 
     array([[255, 255],
            [255, 255]], dtype=uint8)
     """
-    return _filter(image, kernel, False, mode, cval, out, dtype, threads, method, origin)
+    return _filter(image, kernel, False, mode, cval, out, dtype, threads, method, origin,
+                   offset)
 
 
-def convolve(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, threads=None,
-             method="auto", origin=0):
+def convolve(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, out=None, dtype=None,
+             threads=None, method="auto", origin=0):
     """Convolve an image, a channels-last image or a batch with a 2-D kernel.
 
     True convolution: the kernel is flipped on both axes, and the result equals
@@ -190,17 +194,22 @@ def convolve(image, kernel, *, mode="nearest", cval=0.0, out=None, dtype=None, t
     >>> cconv.convolve(image, [[1, 2, 3]])[2]
     array([ 0, 10, 20, 30,  0], dtype=uint8)
     """
-    return _filter(image, kernel, True, mode, cval, out, dtype, threads, method, origin)
+    return _filter(image, kernel, True, mode, cval, out, dtype, threads, method, origin, offset)
 
 
-def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin=0):
+def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin=0, offset=0.0,
+            centre=0.0):
+    """correlate (flip False) or convolve; `centre` (for cconv.filters): a weight added to the
+    kernel at its anchor, which keeps a separable kernel on the separable path (an unsharp
+    mask is a Gaussian's multiple plus a centre weight)."""
     if type(image) is not np.ndarray and _dask.is_dask_array(image):
         return _filter_lazily(image, kernel, flip, mode, cval, out, dtype, threads, method,
-                              origin)
+                              origin, offset, centre)
     image = as_image(image)
     weights = _kernel_array(kernel)  # finiteness is checked once per kernel, by _plan
     mode_code = _mode_code(mode)
     cval = _as_cval(cval)
+    offset = _as_offset(offset)
     # by default, one thread for small images: waking a second one cost more than it saved
     threads = 1 if threads is None and image.size < _MIN_SAMPLES_FOR_THREADS else (
         _thread_count(threads))
@@ -218,7 +227,13 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
     source = _engine_input(image)
     path, engine_kernel, column, row, engine_out_dtype, accumulator = _choose_path(
         weights, method, source.dtype, image.dtype, out_dtype, mode_code, cval, image.shape,
-        threads)
+        threads, offset)
+    if centre and path != "separable":  # the others take the centre in the kernel
+        weights = weights.copy()
+        weights[anchor] += centre
+        if path != "fft":
+            path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
+        centre = 0.0
     if path == "fft":
         if _fft.usable(image, mode, cval):
             if method == "fft":  # 'auto' takes it only where it is accurate (_fft_pays)
@@ -228,6 +243,8 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
             def finish(values):
                 if step is not None:
                     _fft.snap(values, step)
+                if offset:
+                    values += offset
                 return round_and_saturate(values, out_dtype, finite=True)
 
             result = _fft.correlate(image, weights, anchor, mode, cval, threads, out_dtype,
@@ -236,12 +253,7 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
         path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
 
     shape = image.shape
-    if len(shape) == 2:  # the engine's (N, H, W*C): each row a flat run of pixels and channels
-        planes_shape, channels = (1, shape[0], shape[1]), 1
-    elif len(shape) == 3:
-        planes_shape, channels = (1, shape[0], shape[1] * shape[2]), shape[2]
-    else:
-        planes_shape, channels = (shape[0], shape[1], shape[2] * shape[3]), shape[3]
+    planes_shape, channels = _planes(shape)
 
     direct = (
         out is not None
@@ -265,6 +277,8 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
         anchor[1],
         mode_code,
         cval,
+        offset,
+        centre,
         min(threads, planes_shape[0] * planes_shape[1]),  # no more threads than rows
         result.nbytes >= _STREAM_BYTES,
     )
@@ -273,7 +287,46 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
     return result if direct else _deliver(result, out)
 
 
+def gradient(image, factors_x, factors_y, combine, *, mode="nearest", cval=0.0, dtype=None,
+             threads=None):
+    """The combination ('hypot' or 'max', see cconv.filters.edges) of the responses to two
+    separable kernels, given as (column, row) factors of one odd size, in one pass of the
+    engine (src/gradient.pxi). Arguments as correlate's; private to cconv.filters."""
+    image = as_image(image)
+    mode_code, cval = _mode_code(mode), _as_cval(cval)
+    threads = 1 if threads is None and image.size < _MIN_SAMPLES_FOR_THREADS else (
+        _thread_count(threads))
+    out_dtype = _output_dtype(image, None, dtype)
+    source = _engine_input(image)
+    engine_out_dtype = _engine_output(source.dtype, out_dtype)
+    accumulator = _accumulator(source.dtype, engine_out_dtype)
+    if mode_code == _CONSTANT and float(np.float32(cval)) != cval:
+        accumulator = engine_out_dtype = _FLOAT64
+    result = np.empty(image.shape, engine_out_dtype)
+    if image.size:
+        planes_shape, channels = _planes(image.shape)
+        engine = _engine.engine
+        factors = [np.ascontiguousarray(f, accumulator) for f in (*factors_x, *factors_y)]
+        engine.gradient[tuple(_ENGINE_TYPE_NAMES[t] for t in
+                              (source.dtype, engine_out_dtype, accumulator))](
+            source.reshape(planes_shape), result.reshape(planes_shape), *factors,
+            engine.COMBINES[combine], channels, mode_code, cval,
+            min(threads, planes_shape[0] * planes_shape[1]))
+    return result if engine_out_dtype == out_dtype else round_and_saturate(result, out_dtype)
+
+
+def _planes(shape):
+    """The engine's view (N, H, W*C) of an image of `shape`, and C: each row a flat run of
+    pixels and channels."""
+    if len(shape) == 2:
+        return (1, shape[0], shape[1]), 1
+    if len(shape) == 3:
+        return (1, shape[0], shape[1] * shape[2]), shape[2]
+    return (shape[0], shape[1], shape[2] * shape[3]), shape[3]
+
+
 _UINT8_MAX = 255.0
+_OFFSET_MAX_FLOAT32 = 65536.0  # exact in float32 sums of uint8 samples (24 bits), with room
 _CONSTANT = _engine.engine.MODES["constant"]
 
 
@@ -290,23 +343,25 @@ def _anchored(weights, flip, origin):
     return weights, (kh // 2 + oy, kw // 2 + ox)
 
 
-def _filter_lazily(image, kernel, flip, mode, cval, out, dtype, threads, method, origin):
+def _filter_lazily(image, kernel, flip, mode, cval, out, dtype, threads, method, origin,
+                   offset, centre):
     """correlate / convolve of a Dask array: a lazy Dask array (see cconv._dask)."""
     if out is not None:
         raise ValueError("`out` cannot be given with a Dask array: the result is a new lazy "
                          "Dask array (write it with dask.array.store or to_zarr)")
     # the same errors as the call in memory, now rather than at compute time
     out_dtype = _filter(_dask.sample(image), kernel, flip, mode, cval, None, dtype, threads,
-                        method, origin).dtype
+                        method, origin, offset, centre).dtype
     weights, anchor = _anchored(_kernel_array(kernel), flip, origin)
     method = whole_image_method(image.shape, image.dtype, weights, mode, cval, out_dtype,
-                                threads, method)
+                                threads, method, offset)
     block = _dask.call_blocks(_filter, kernel, flip, mode, cval, None, out_dtype,
-                              1 if threads is None else threads, method, origin)
+                              1 if threads is None else threads, method, origin, offset, centre)
     return _dask.map_with_kernel(block, image, weights.shape, anchor, mode, out_dtype)
 
 
-def whole_image_method(shape, image_dtype, weights, mode, cval, out_dtype, threads, method):
+def whole_image_method(shape, image_dtype, weights, mode, cval, out_dtype, threads, method,
+                       offset=0.0):
     """The method a call with `weights` (as correlated) on an in-memory image of `shape` takes
     (the FFT's cost model depends on the shape): the chunks of a Dask array take it too, so
     that their values are the in-memory call's."""
@@ -317,20 +372,23 @@ def whole_image_method(shape, image_dtype, weights, mode, cval, out_dtype, threa
         _thread_count(threads))
     image_dtype = np.dtype(image_dtype)
     return _choose_path(weights, method, _engine_dtype(image_dtype), image_dtype, out_dtype,
-                        _mode_code(mode), _as_cval(cval), shape, threads)[0]
+                        _mode_code(mode), _as_cval(cval), shape, threads, offset)[0]
 
 
 def _choose_path(weights, method, source, image_dtype, out_dtype, mode_code, cval, shape,
-                 threads):
+                 threads, offset=0.0):
     """(path, kernel, column, row, engine output dtype, accumulator) of a call on an image of
     `image_dtype`, read by the engine as `source`: _call_plan's, in float64 where float32 sums
     cannot hold the samples or cval, and 'fft' where 'auto' finds it pays on an image of
     `shape` filtered on `threads` threads (the fallback from the FFT for images holding NaN
-    or infinity is decided later, from the pixels)."""
+    or infinity is decided later, from the pixels). float32 sums start from `offset` only
+    where float32 holds it exactly, within the range of uint8 images' exact sums."""
     plan = _call_plan(weights, method, source, out_dtype)
     largest = _UINT8_MAX if source == np.uint8 else 0.0
     if mode_code == _CONSTANT:
         largest = max(largest, abs(cval))
+    if offset and (float(np.float32(offset)) != offset or abs(offset) > _OFFSET_MAX_FLOAT32):
+        largest = math.inf
     if largest > plan[-1]:  # beyond what float32 sums hold: float64 sums, then the output
         plan = _call_plan(weights, method, source, _FLOAT64)
     path, engine_kernel, column, row, engine_out_dtype, accumulator, _ = plan
@@ -617,6 +675,16 @@ def _as_cval(cval) -> float:
     if isinstance(cval, bool) or not isinstance(cval, numbers.Real):
         raise TypeError(f"`cval` must be a real number, got {cval!r}")
     return float(cval)
+
+
+def _as_offset(offset) -> float:
+    if type(offset) is float and offset == 0.0:  # the common case
+        return offset
+    if isinstance(offset, bool) or not isinstance(offset, numbers.Real):
+        raise TypeError(f"`offset` must be a real number, got {offset!r}")
+    if not math.isfinite(offset):
+        raise ValueError(f"`offset` must be finite, got {offset!r}")
+    return float(offset)
 
 
 def _thread_count(threads) -> int:

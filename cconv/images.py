@@ -72,7 +72,8 @@ def from_array(array: np.ndarray, mode: str, like: Image.Image) -> Image.Image:
     """A Pillow image of `mode` holding `array`, carrying over `like`'s ``info`` (metadata such
     as the ICC profile and EXIF), which the caller may keep or drop."""
     raw = np.ascontiguousarray(array, dtype=_LAYOUT[mode])
-    result = Image.frombytes(mode, (raw.shape[1], raw.shape[0]), raw.tobytes())
+    # one copy, from the array's buffer into the image's (no intermediate bytes object)
+    result = Image.frombuffer(mode, (raw.shape[1], raw.shape[0]), raw, "raw", mode, 0, 1)
     result.info.update(like.info)
     result.info.pop("transparency", None)  # a palette index means nothing in RGB(A)
     return result

@@ -21,6 +21,7 @@ def correlate(
     anchor_x: int,
     mode: int,
     cval: float,
+    offset: float,
     threads: int,
     stream: bool,
 ) -> None: ...

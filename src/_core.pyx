@@ -23,12 +23,12 @@ How a call runs:
 
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
-from libc.math cimport INFINITY, fabs, floor
+from libc.math cimport INFINITY, fabs, floor, hypot, sqrt, sqrtf
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t
 from libc.string cimport memcpy, memset
 
 cdef extern from "store_u8.h" nogil:
-    Py_ssize_t cconv_store_u8(const float *acc, uint8_t *dst, Py_ssize_t n)
+    Py_ssize_t cconv_store_u8(const float *acc, float offset, uint8_t *dst, Py_ssize_t n)
     Py_ssize_t cconv_store_scaled_u8(const uint32_t *sums, float weight, uint8_t *dst,
                                      Py_ssize_t n)
 
@@ -55,27 +55,28 @@ cdef extern from "column_pass.h" nogil:
 
 cdef extern from "row_taps.h" nogil:
     void cconv_taps_u8(uint8_t *dst, const float **sources, const float *weights,
-                       Py_ssize_t taps, Py_ssize_t n, bint stream, const void *ahead,
-                       Py_ssize_t ahead_scale)
+                       Py_ssize_t taps, float offset, Py_ssize_t n, bint stream,
+                       const void *ahead, Py_ssize_t ahead_scale)
     void cconv_taps_f32(float *dst, const float **sources, const float *weights,
-                        Py_ssize_t taps, Py_ssize_t n, bint stream, const void *ahead,
-                        Py_ssize_t ahead_scale)
+                        Py_ssize_t taps, float offset, Py_ssize_t n, bint stream,
+                        const void *ahead, Py_ssize_t ahead_scale)
     enum: CCONV_TAPS_GROUP
     void cconv_taps_group_u8(uint8_t *const *dst, int count, const float **sources,
                              const float *weights, Py_ssize_t taps, const Py_ssize_t *cut,
-                             Py_ssize_t n, bint stream, const void *const *ahead,
-                             Py_ssize_t ahead_scale)
+                             float offset, Py_ssize_t n, bint stream,
+                             const void *const *ahead, Py_ssize_t ahead_scale)
     void cconv_taps_group_f32(float *const *dst, int count, const float **sources,
                               const float *weights, Py_ssize_t taps, const Py_ssize_t *cut,
-                              Py_ssize_t n, bint stream, const void *const *ahead,
-                              Py_ssize_t ahead_scale)
+                              float offset, Py_ssize_t n, bint stream,
+                              const void *const *ahead, Py_ssize_t ahead_scale)
     void cconv_group_spans(Py_ssize_t *cut, int group, const float *weights, Py_ssize_t taps)
     void cconv_store_fence()
 
 cdef extern from "integer_taps.h" nogil:
     enum: CCONV_INT_SUM_LIMIT
     void cconv_int_taps_u8(uint8_t *dst, const uint8_t **sources, const int16_t *weights,
-                           Py_ssize_t plus, Py_ssize_t minus, Py_ssize_t taps, Py_ssize_t n)
+                           Py_ssize_t plus, Py_ssize_t minus, Py_ssize_t taps,
+                           int16_t offset, Py_ssize_t n)
 
 cdef extern from "window_sums.h" nogil:
     int CCONV_BOX_ROW
@@ -316,9 +317,10 @@ cdef inline void tap_pass(acc_t *acc, const src_t **sources, const acc_t *weight
             acc[i] = s if first else acc[i] + s
 
 
-cdef inline void store_row(const acc_t *acc, out_t *dst, Py_ssize_t n) noexcept nogil:
-    """Write one accumulated row: floats as they are; integers rounded half to even and
-    saturated to the type's range (NaN becomes the lowest value, as in OpenCV), never
+cdef inline void store_row(const acc_t *acc, acc_t offset, out_t *dst,
+                           Py_ssize_t n) noexcept nogil:
+    """Write one accumulated row plus `offset`: floats as they are; integers rounded half to
+    even and saturated to the type's range (NaN becomes the lowest value, as in OpenCV), never
     truncated or wrapped."""
     cdef Py_ssize_t i = 0
     cdef acc_t v, lo, hi
@@ -327,11 +329,15 @@ cdef inline void store_row(const acc_t *acc, out_t *dst, Py_ssize_t n) noexcept 
     # is a libm call on baseline x86-64.
     cdef acc_t magic = 12582912.0 if acc_t is float else 6755399441055744.0
     if out_t is float or out_t is double:
-        for i in range(n):
-            dst[i] = <out_t> acc[i]
+        if offset == 0:  # (adding 0 would turn -0 into +0)
+            for i in range(n):
+                dst[i] = <out_t> acc[i]
+        else:
+            for i in range(n):
+                dst[i] = <out_t> (acc[i] + offset)
         return
     if out_t is uint8_t and acc_t is float:
-        i = cconv_store_u8(acc, dst, n)  # the vector part, in the AVX2 and AVX-512 modules
+        i = cconv_store_u8(acc, offset, dst, n)  # the vector part, in the AVX2 and AVX-512 modules
     if out_t is uint8_t:
         lo, hi = 0, 255
     elif out_t is uint16_t:
@@ -339,7 +345,7 @@ cdef inline void store_row(const acc_t *acc, out_t *dst, Py_ssize_t n) noexcept 
     else:
         lo, hi = -32768, 32767
     for i in range(i, n):
-        v = acc[i]
+        v = acc[i] + offset
         v = v if v > lo else lo  # NaN fails the test and becomes lo
         v = v if v < hi else hi
         dst[i] = <out_t> ((v + magic) - magic)
@@ -398,30 +404,34 @@ cdef inline void load_row(const in_t *src, acc_t *ext, Py_ssize_t v, Py_ssize_t 
 
 
 cdef inline void accumulate_and_store(const acc_t **sources, const acc_t *weights,
-                                      Py_ssize_t taps, acc_t *acc, out_t *dst,
+                                      Py_ssize_t taps, acc_t offset, acc_t *acc, out_t *dst,
                                       Py_ssize_t n, bint stream, const void *ahead,
                                       Py_ssize_t ahead_scale) noexcept nogil:
-    """One output row of n samples, a chunk at a time, each stored while it is in L1 cache.
+    """One output row of n samples plus `offset`, a chunk at a time, each stored while it is
+    in L1 cache.
     When the output has the accumulator's type, the chunks accumulate in the output itself.
     float32 accumulators stored as uint8 or float32 take row_taps.h's one-pass loops in the
     AVX2 and AVX-512 modules, which `stream` the stores to memory and prefetch the row `ahead`
     (see there); the other loops ignore both."""
-    cdef Py_ssize_t start = 0
+    cdef Py_ssize_t start = 0, i
     if acc_t is float and out_t is uint8_t and CCONV_COLUMN_VECTOR:
-        cconv_taps_u8(dst, sources, weights, taps, n, stream, ahead, ahead_scale)
+        cconv_taps_u8(dst, sources, weights, taps, offset, n, stream, ahead, ahead_scale)
         return
     if acc_t is float and out_t is float and CCONV_COLUMN_VECTOR:
-        cconv_taps_f32(dst, sources, weights, taps, n, stream, ahead, ahead_scale)
+        cconv_taps_f32(dst, sources, weights, taps, offset, n, stream, ahead, ahead_scale)
         return
     if (out_t is float and acc_t is float) or (out_t is double and acc_t is double):
         while start < n:
             accumulate_chunk(<acc_t *> dst + start, sources, weights, taps, start,
                              min(CHUNK, n - start))
+            if offset != 0:
+                for i in range(start, min(start + CHUNK, n)):
+                    dst[i] = <out_t> (dst[i] + offset)
             start += CHUNK
         return
     while start < n:
         accumulate_chunk(acc, sources, weights, taps, start, min(CHUNK, n - start))
-        store_row(acc, dst + start, min(CHUNK, n - start))
+        store_row(acc, offset, dst + start, min(CHUNK, n - start))
         start += CHUNK
 
 
@@ -455,9 +465,10 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
                        const Py_ssize_t *tap_row, const Py_ssize_t *tap_offset, Py_ssize_t taps,
                        const acc_t *group_weights, const Py_ssize_t *group_row,
                        const Py_ssize_t *group_offset, Py_ssize_t group_taps, Py_ssize_t group,
-                       const Py_ssize_t *group_cut, bint check_finite, Py_ssize_t y_start,
-                       Py_ssize_t y_stop, acc_t *ring, Py_ssize_t ring_stride, acc_t *acc,
-                       const acc_t **sources, bint stream) noexcept nogil:
+                       const Py_ssize_t *group_cut, bint check_finite, acc_t offset,
+                       Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *ring,
+                       Py_ssize_t ring_stride, acc_t *acc, const acc_t **sources,
+                       bint stream) noexcept nogil:
     """The direct path, output rows [y_start, y_stop) of one plane, `group` rows at a time.
 
     `ring` holds kernel_height + group - 1 extended rows, ring_stride apart: virtual row v
@@ -548,15 +559,16 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
                     outs[g] = dst + (y + min(g, count - 1)) * row_len + start
                 if acc_t is float and out_t is uint8_t:
                     cconv_taps_group_u8(outs, count, sources, group_weights, group_taps,
-                                        group_cut, n, stream, ahead_part, sizeof(in_t))
+                                        group_cut, offset, n, stream, ahead_part, sizeof(in_t))
                 elif acc_t is float and out_t is float:
                     cconv_taps_group_f32(outs, count, sources, group_weights, group_taps,
-                                         group_cut, n, stream, ahead_part, sizeof(in_t))
+                                         group_cut, offset, n, stream, ahead_part,
+                                         sizeof(in_t))
             else:
                 for g in range(count):
                     for t in range(taps):
                         sources[t] = bases[g + tap_row[t]] + tap_offset[t]
-                    accumulate_and_store(sources, weights, taps, acc,
+                    accumulate_and_store(sources, weights, taps, offset, acc,
                                          dst + (y + g) * row_len + start, n, stream,
                                          ahead_part[0] if g == count - 1 else NULL, sizeof(in_t))
         y += count
@@ -628,16 +640,27 @@ cdef inline const in_t *chunk_of(const in_t *row, Py_ssize_t start) noexcept nog
 
 cdef inline void row_filter_and_store(const acc_t *filtered, const acc_t *row_weights,
                                       const Py_ssize_t *row_offset, Py_ssize_t row_taps,
+                                      const in_t *centre, acc_t *converted, acc_t offset,
                                       acc_t *acc, out_t *dst, Py_ssize_t n,
                                       const acc_t **sources, bint stream,
                                       const in_t *ahead) noexcept nogil:
     """The row filter along a filtered chunk (in L1 cache), stored into dst[0:n]; `ahead`
-    (or NULL): n image samples to prefetch meanwhile."""
-    cdef Py_ssize_t t
+    (or NULL): n image samples to prefetch meanwhile. `centre` (or NULL): the image samples
+    under the outputs, one more tap of weight row_weights[row_taps] (an unsharp mask's
+    kernel is separable but for its centre), read in place or from `converted` when they are
+    not of the accumulator's type."""
+    cdef Py_ssize_t t, i
     for t in range(row_taps):
         sources[t] = filtered + row_offset[t]
-    accumulate_and_store(sources, row_weights, row_taps, acc, dst, n, stream, ahead,
-                         sizeof(in_t))
+    if centre != NULL:
+        if (in_t is float and acc_t is float) or (in_t is double and acc_t is double):
+            sources[row_taps] = <const acc_t *> centre
+        else:
+            for i in range(n):
+                converted[i] = <acc_t> centre[i]
+            sources[row_taps] = converted
+    accumulate_and_store(sources, row_weights, row_taps + (centre != NULL), offset, acc, dst,
+                         n, stream, ahead, sizeof(in_t))
 
 
 cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
@@ -647,7 +670,8 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                           const acc_t *row_weights, const Py_ssize_t *row_offset,
                           Py_ssize_t row_taps, const acc_t *column_weights,
                           const Py_ssize_t *column_row, Py_ssize_t column_taps,
-                          Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *scratch,
+                          bint centred, acc_t offset, Py_ssize_t y_start, Py_ssize_t y_stop,
+                          acc_t *scratch,
                           const in_t **rows, const acc_t **sources,
                           bint stream) noexcept nogil:
     """The separable path (kernel = column x row), column filter first. For each chunk of an
@@ -663,7 +687,10 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
     rows at a time where the column taps are kernel_height consecutive image rows, all inside
     the image (column_pass.h): each row is loaded and converted once for all of them. Every
     sample is computed by the same operations whatever its group, so results do not depend on
-    how rows are split between threads."""
+    how rows are split between threads.
+
+    `centred`: the kernel also has row_weights[row_taps] at its anchor (see
+    row_filter_and_store)."""
     cdef Py_ssize_t row_len = width * channels
     cdef Py_ssize_t left = anchor_x * channels, halo = (kernel_width - 1) * channels
     cdef Py_ssize_t chunk = min(<Py_ssize_t> SEPARABLE_CHUNK, row_len)
@@ -682,6 +709,7 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                         and kernel_height > 1)
     for g in range(CCONV_COLUMN_GROUP):
         filtered[g] = live_weights + padded(kernel_height) + g * padded(chunk + halo)
+    cdef acc_t *converted = filtered[0] + CCONV_COLUMN_GROUP * padded(chunk + halo)
     for t in range(column_taps):  # the column filter of a column made of cval
         cval_column += column_weights[t] * cval
     # uint8 under symmetric column weights: pairs of rows are added first (column_pass.h),
@@ -742,7 +770,10 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                     fill_borders(filtered[g], start, j1, j2, m, rows + g, column_weights,
                                  column_taps, 0, cval_column, column_source, channels, left,
                                  symmetric)
-                    row_filter_and_store(filtered[g], row_weights, row_offset, row_taps, acc,
+                    row_filter_and_store(filtered[g], row_weights, row_offset, row_taps,
+                                         chunk_of(source_row(src, y + g, height, row_len, mode),
+                                                  start) if centred else NULL,
+                                         converted, offset, acc,
                                          dst + (y + g) * row_len + start, n, sources, stream,
                                          chunk_of(ahead[g], start))
             else:
@@ -751,7 +782,9 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                 fill_borders(filtered[0], start, j1, j2, m, rows, live_weights, live, outside,
                              cval_column, column_source, channels, left,
                              symmetric and live == column_taps)
-                row_filter_and_store(filtered[0], row_weights, row_offset, row_taps, acc,
+                row_filter_and_store(filtered[0], row_weights, row_offset, row_taps,
+                                     chunk_of(source_row(src, y, height, row_len, mode), start)
+                                     if centred else NULL, converted, offset, acc,
                                      dst + y * row_len + start, n, sources, stream,
                                      <const in_t *> NULL)
             start += chunk
@@ -827,7 +860,8 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
                     Py_ssize_t channels, Py_ssize_t kernel_height, Py_ssize_t kernel_width,
                     Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, acc_t cval,
                     const Py_ssize_t *column_source, acc_t weight, bint check_finite,
-                    Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *column_sums, acc_t *copy,
+                    acc_t offset, Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *column_sums,
+                    acc_t *copy,
                     acc_t *window, acc_t *acc, bint stream) noexcept nogil:
     """The box path (every weight equal) in float sums. Down the columns: the sum of the
     kernel_height rows of the window, read straight from the image, updated by one row entering
@@ -886,7 +920,7 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
         # (not next to columns of cval, which may be far larger than the samples: the running
         # sums would lose the samples when subtracting it)
         if (acc_t is float and out_t is float and CCONV_BOX_ROW
-                and channels <= CCONV_BOX_CHANNELS and finite
+                and channels <= CCONV_BOX_CHANNELS and finite and offset == 0
                 and (mode != CONSTANT or cval == 0)):
             cconv_box_row_f32(column_sums, dst + y * row_len, row_len, kernel_width, channels,
                               weight, stream,
@@ -900,7 +934,7 @@ cdef void box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t w
             n = min(CHUNK, row_len - start)
             for i in range(n):
                 acc[i] = weight * window[start + i]
-            store_row(acc, dst + y * row_len + start, n)
+            store_row(acc, offset, dst + y * row_len + start, n)
             start += CHUNK
 
 
@@ -908,7 +942,7 @@ cdef void integer_box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_s
                             Py_ssize_t channels, Py_ssize_t kernel_height,
                             Py_ssize_t kernel_width, Py_ssize_t anchor_y, Py_ssize_t anchor_x,
                             int mode, uint32_t cval, const Py_ssize_t *column_source,
-                            acc_t weight, Py_ssize_t y_start, Py_ssize_t y_stop,
+                            acc_t weight, acc_t offset, Py_ssize_t y_start, Py_ssize_t y_stop,
                             uint32_t *column_sums, uint32_t *window, acc_t *acc) noexcept nogil:
     """The box path for integer images whose window sums fit in int32 (the caller checks):
     sums are exact, so both directions are running sums, O(1) per sample for any box size.
@@ -935,13 +969,13 @@ cdef void integer_box_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_s
                       border_sum)
         cconv_window_sums_u32(column_sums, window, row_len, kernel_width, channels)
         start = 0
-        if out_t is uint8_t and acc_t is float:  # the vector part, in the AVX2 module
+        if out_t is uint8_t and acc_t is float and offset == 0:  # the vector part (AVX2)
             start = cconv_store_scaled_u8(window, weight, dst + y * row_len, row_len)
         while start < row_len:
             n = min(CHUNK, row_len - start)
             for i in range(n):
                 acc[i] = weight * <acc_t> <int32_t> window[start + i]
-            store_row(acc, dst + y * row_len + start, n)
+            store_row(acc, offset, dst + y * row_len + start, n)
             start += CHUNK
 
 
@@ -969,9 +1003,9 @@ cdef void integer_block(const uint8_t *src, uint8_t *dst, Py_ssize_t height, Py_
                         Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, uint8_t cval,
                         const Py_ssize_t *column_source, const int16_t *weights,
                         Py_ssize_t plus, Py_ssize_t minus, const Py_ssize_t *tap_row,
-                        const Py_ssize_t *tap_offset, Py_ssize_t taps, Py_ssize_t y_start,
-                        Py_ssize_t y_stop, uint8_t *ring, Py_ssize_t ring_stride,
-                        const uint8_t **sources) noexcept nogil:
+                        const Py_ssize_t *tap_offset, Py_ssize_t taps, int16_t offset,
+                        Py_ssize_t y_start, Py_ssize_t y_stop, uint8_t *ring,
+                        Py_ssize_t ring_stride, const uint8_t **sources) noexcept nogil:
     """The direct path in exact integers (integer_taps.h), output rows [y_start, y_stop) of one
     uint8 plane; tap t reads kernel row tap_row[t] at offset tap_offset[t] with the integer
     weight weights[t]: `plus` taps of weight 1 first, then `minus` of -1, then the others.
@@ -1019,7 +1053,7 @@ cdef void integer_block(const uint8_t *src, uint8_t *dst, Py_ssize_t height, Py_
             for t in range(taps):
                 sources[t] = bases[tap_row[t]] + tap_offset[t]
             cconv_int_taps_u8(dst + y * row_len + start, sources, weights, plus, minus, taps,
-                              stop - start)
+                              offset, stop - start)
 
 
 # Paths through the engine; the Python layer chooses one (cconv.api) and passes its code.
@@ -1033,8 +1067,10 @@ cdef enum:
 def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, ::1] kernel,
               const acc_t[::1] column_weights, const acc_t[::1] row_weights, int path,
               Py_ssize_t channels, Py_ssize_t anchor_y, Py_ssize_t anchor_x,
-              int mode, double cval, int threads, bint stream):
-    """Correlate every plane of `image` (N, H, W*C) with a kernel into `out` (N, H, W*C).
+              int mode, double cval, double offset, double centre, int threads, bint stream):
+    """Correlate every plane of `image` (N, H, W*C) with a kernel into `out` (N, H, W*C), plus
+    `offset` (added to every sum before it is rounded or stored). `centre` (SEPARABLE only,
+    else 0): a weight added to the kernel at its anchor.
 
     path DIRECT uses `kernel`; SEPARABLE uses the kernel outer(column_weights, row_weights);
     BOX uses the constant kernel of kernel's shape and value kernel[0, 0]. The caller
@@ -1078,7 +1114,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef Py_ssize_t sums_len = ext_len + row_len  # the integer box: column and window sums
     # Taps: the direct path's, or a separable kernel's row and column taps; then the direct
     # path's group taps, over the kernel_height + group - 1 rows under a group
-    cdef Py_ssize_t max_taps = kernel_height * kernel_width + kernel_height + kernel_width
+    cdef Py_ssize_t max_taps = kernel_height * kernel_width + kernel_height + kernel_width + 1
     cdef Py_ssize_t max_group_taps = (kernel_height + group - 1) * kernel_width if group > 1 else 0
     # Per thread: the taps' rows, then (direct path) the rows under a group
     cdef Py_ssize_t thread_sources = max(max_taps, max_group_taps) + kernel_height + group - 1
@@ -1087,7 +1123,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef Py_ssize_t cut[2 * CCONV_TAPS_GROUP]
     cdef bint any_weight
     cdef Py_ssize_t unit, plane, y_start, y_stop, blocks_per_plane, rows_per_block, units
-    cdef acc_t cval_acc = <acc_t> cval
+    cdef acc_t cval_acc = <acc_t> cval, offset_acc = <acc_t> offset
     # Integer images are finite; so are their rows unless cval is not
     cdef bint check_finite = (in_t is float or in_t is double
                               or mode == CONSTANT and not (cval - cval == 0))
@@ -1108,7 +1144,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         for kx in range(kernel_width):
             integer_taps = integer_taps and kernel[ky, kx] == floor(kernel[ky, kx])
             weight_sum += fabs(kernel[ky, kx])
-    integer_taps = integer_taps and weight_sum * 255 <= CCONV_INT_SUM_LIMIT
+    integer_taps = (integer_taps and offset == floor(offset)
+                    and weight_sum * 255 + fabs(offset) <= CCONV_INT_SUM_LIMIT)
     if integer_taps:
         group = 1
     cdef int16_t *integer_weights = NULL
@@ -1158,7 +1195,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     scratch_len = (kernel_height + group - 1) * ring_len + CHUNK
     if path == SEPARABLE:  # a chunk, weights, a filtered chunk with halo per group row
         scratch_len = (CHUNK + padded(kernel_height) + CCONV_COLUMN_GROUP
-                       * padded(min(<Py_ssize_t> SEPARABLE_CHUNK, row_len) + halo))
+                       * padded(min(<Py_ssize_t> SEPARABLE_CHUNK, row_len) + halo)
+                       + padded(min(<Py_ssize_t> SEPARABLE_CHUNK, row_len)))
     if path == BOX:  # column sums, a copy of them, window sums, a chunk
         scratch_len = 2 * padded(ext_len) + padded(row_len) + CHUNK
     if integer_sums:  # only the chunk of the float scratch is used
@@ -1181,7 +1219,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
             column_source[p] = source_index(p - anchor_x, width, mode)
         # Only non-zero taps are kept: fewer multiply-adds for sparse kernels, and zero weights
         # never meet infinite pixels (0 * inf would be NaN), as in scipy.ndimage. Direct taps
-        # are numbered from 0; a separable kernel's row taps too, its column taps after them.
+        # are numbered from 0; a separable kernel's row taps too, then its centre weight, then
+        # its column taps.
         # The integer path lists the weights of 1, then of -1, then the others
         # (integer_taps.h): one pass over the kernel per kind; the float path, one pass.
         if path == DIRECT:
@@ -1243,10 +1282,11 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                     tap_offset[row_taps] = kx * channels
                     weights[row_taps] = row_weights[kx]
                     row_taps += 1
+            weights[row_taps] = centre  # then the column taps, after it
             for ky in range(kernel_height):
                 if column_weights[ky] != 0:
-                    tap_row[row_taps + column_taps] = ky
-                    weights[row_taps + column_taps] = column_weights[ky]
+                    tap_row[row_taps + 1 + column_taps] = ky
+                    weights[row_taps + 1 + column_taps] = column_weights[ky]
                     column_taps += 1
         with nogil:
             for unit in prange(units, schedule="dynamic", num_threads=threads):
@@ -1259,7 +1299,7 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                     integer_box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
                                       channels, kernel_height, kernel_width, anchor_y, anchor_x,
                                       mode, <uint32_t> <int32_t> cval, column_source,
-                                      kernel[0, 0], y_start, y_stop, column_sums,
+                                      kernel[0, 0], offset_acc, y_start, y_stop, column_sums,
                                       column_sums + ext_len, mine)
                 elif in_t is uint8_t and out_t is uint8_t and integer_taps:
                     integer_block(<const uint8_t *> &image[plane, 0, 0],
@@ -1267,7 +1307,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                                   kernel_height, kernel_width, anchor_y, anchor_x, mode,
                                   <uint8_t> cval if mode == CONSTANT else 0, column_source,
                                   integer_weights, integer_plus, integer_minus,
-                                  tap_row, tap_offset, taps, y_start, y_stop,
+                                  tap_row, tap_offset, taps,
+                                  <int16_t> offset if integer_taps else 0, y_start, y_stop,
                                   <uint8_t *> mine, padded(ext_len),
                                   <const uint8_t **> (sources + threadid() * thread_sources))
                 elif path == DIRECT:
@@ -1275,21 +1316,22 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                                  channels, kernel_height, kernel_width, anchor_y, anchor_x, mode,
                                  cval_acc, column_source, weights, tap_row, tap_offset, taps,
                                  group_weights, group_row, group_offset, group_taps, group, cut,
-                                 check_finite, y_start, y_stop, mine, ring_len,
+                                 check_finite, offset_acc, y_start, y_stop, mine, ring_len,
                                  mine + (kernel_height + group - 1) * ring_len,
                                  sources + threadid() * thread_sources, stream)
                 elif path == SEPARABLE:
                     separable_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
                                     channels, kernel_height, kernel_width, anchor_y, anchor_x,
                                     mode, cval_acc, column_source, weights, tap_offset,
-                                    row_taps, weights + row_taps, tap_row + row_taps,
-                                    column_taps, y_start, y_stop, mine,
+                                    row_taps, weights + row_taps + 1, tap_row + row_taps + 1,
+                                    column_taps, centre != 0, offset_acc, y_start, y_stop, mine,
                                     <const in_t **> (image_rows + threadid() * rows_len),
                                     sources + threadid() * thread_sources, stream)
                 else:
                     box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width, channels,
                               kernel_height, kernel_width, anchor_y, anchor_x, mode, cval_acc,
-                              column_source, kernel[0, 0], check_finite, y_start, y_stop,
+                              column_source, kernel[0, 0], check_finite, offset_acc,
+                              y_start, y_stop,
                               mine, mine + padded(ext_len), mine + 2 * padded(ext_len),
                               mine + 2 * padded(ext_len) + padded(row_len), stream)
                 if stream:
@@ -1304,3 +1346,6 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         free(image_rows)
         free(sums_scratch)
         free(integer_weights)
+
+
+include "gradient.pxi"

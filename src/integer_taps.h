@@ -1,9 +1,9 @@
 /*
  * The direct path's exact integer sums: uint8 images under small integer kernels (sharpen,
  * Laplacian, Sobel, Scharr, emboss, outline ...) stored as uint8:
- *     dst[i] = min(255, max(0, sum_t weights[t] * sources[t][i]))    for i in [0, n)
- * The engine takes it only where the sum of |weights| times the largest sample (255, or the
- * border's cval) is at most 32767, so no partial sum leaves int16 in any order: every sum is
+ *     dst[i] = min(255, max(0, offset + sum_t weights[t] * sources[t][i]))    for i in [0, n)
+ * The engine takes it only where |offset| plus the sum of |weights| times the largest sample
+ * (255, or the border's cval) is at most 32767, so no partial sum leaves int16 in any order: every sum is
  * the exact one, and saturating it is the rounding policy's result (float32 sums of such
  * integers are exact too, so the results equal the float path's). Sixteen samples per vector
  * and no conversion to float and back: on the float path a uint8 3x3 spends more time
@@ -48,14 +48,14 @@ static inline __attribute__((always_inline)) void cconv_int_tap(__m256i *a, int 
     }
 }
 
-/* a[0..vectors) = the sums of 16 * vectors samples from i */
+/* a[0..vectors) = offset + the sums of 16 * vectors samples from i */
 static inline __attribute__((always_inline)) void cconv_int_block(
     __m256i *a, int vectors, const uint8_t *const *sources, const int16_t *weights,
-    ptrdiff_t plus, ptrdiff_t minus, ptrdiff_t taps, ptrdiff_t i)
+    ptrdiff_t plus, ptrdiff_t minus, ptrdiff_t taps, int16_t offset, ptrdiff_t i)
 {
     ptrdiff_t t;
     for (int k = 0; k < vectors; k++)
-        a[k] = _mm256_setzero_si256();
+        a[k] = _mm256_set1_epi16(offset);
     for (t = 0; t < plus; t++)
         cconv_int_tap(a, vectors, 1, _mm256_setzero_si256(), sources[t] + i);
     for (; t < plus + minus; t++)
@@ -76,24 +76,24 @@ static __attribute__((noinline)) void cconv_int_taps_u8(uint8_t *dst,
                                                        const uint8_t *const *sources,
                                                        const int16_t *weights, ptrdiff_t plus,
                                                        ptrdiff_t minus, ptrdiff_t taps,
-                                                       ptrdiff_t n)
+                                                       int16_t offset, ptrdiff_t n)
 {
     ptrdiff_t i = 0, t;
     __m256i a[4];
     for (; i + 64 <= n; i += 64) { /* four independent chains, one vector load per tap each */
-        cconv_int_block(a, 4, sources, weights, plus, minus, taps, i);
+        cconv_int_block(a, 4, sources, weights, plus, minus, taps, offset, i);
         _mm256_storeu_si256((__m256i *)(dst + i), cconv_int_pack32(a[0], a[1]));
         _mm256_storeu_si256((__m256i *)(dst + i + 32), cconv_int_pack32(a[2], a[3]));
     }
     for (; i < n && n >= 16; i += 16) {
         /* the last block ends at n, over samples already stored (the same exact sums) */
         i = i + 16 <= n ? i : n - 16;
-        cconv_int_block(a, 1, sources, weights, plus, minus, taps, i);
+        cconv_int_block(a, 1, sources, weights, plus, minus, taps, offset, i);
         _mm_storeu_si128((__m128i *)(dst + i),
                          _mm256_castsi256_si128(cconv_int_pack32(a[0], a[0])));
     }
     for (; i < n; i++) { /* rows of fewer than 16 samples */
-        int s = 0;
+        int s = offset;
         for (t = 0; t < taps; t++)
             s += weights[t] * sources[t][i];
         dst[i] = cconv_saturate_u8(s);
@@ -103,7 +103,7 @@ static __attribute__((noinline)) void cconv_int_taps_u8(uint8_t *dst,
 #define CCONV_INT_CHUNK 2048
 static void cconv_int_taps_u8(uint8_t *dst, const uint8_t *const *sources,
                               const int16_t *weights, ptrdiff_t plus, ptrdiff_t minus,
-                              ptrdiff_t taps, ptrdiff_t n)
+                              ptrdiff_t taps, int16_t offset, ptrdiff_t n)
 {
     (void)plus; /* the weights say it too; a multiply by 1 costs the vectorised loop little */
     (void)minus;
@@ -112,7 +112,7 @@ static void cconv_int_taps_u8(uint8_t *dst, const uint8_t *const *sources,
         const ptrdiff_t m = n - start < CCONV_INT_CHUNK ? n - start : CCONV_INT_CHUNK;
         ptrdiff_t i, t;
         for (i = 0; i < m; i++)
-            acc[i] = 0;
+            acc[i] = offset;
         for (t = 0; t < taps; t++) {
             const uint8_t *p = sources[t] + start;
             const int16_t w = weights[t];

@@ -26,7 +26,7 @@
  *
  * Every sample is summed the same way wherever it falls (block of four vectors, one 16-sample
  * or one-vector block, scalar tail, any group): tap after tap in the sources' order, one fused
- * multiply-add each, starting from 0; uint8 is rounded by store_u8.h's rule in vectors and in
+ * multiply-add each, starting from the engine's offset (0 unless the caller asks for one); uint8 is rounded by store_u8.h's rule in vectors and in
  * the tail alike. With the sources in the kernel's row-major order for every row of a group
  * (the engine builds them so), a row's result does not depend on its group. Only the AVX2 and
  * AVX-512 modules have these loops (CCONV_COLUMN_VECTOR); the baseline module's stubs are
@@ -143,17 +143,19 @@ static inline void cconv_group_spans(ptrdiff_t *cut, int group, const float *wei
 }
 
 /*
- * a[g][0..vectors) = row g's sums for the vectors * CCONV_WIDTH samples from i: a single row
- * (group 1) over its taps, a group over its spans.
+ * a[g][0..vectors) = row g's sums for the vectors * CCONV_WIDTH samples from i, starting from
+ * `offset` (the engine's store offset, usually 0): a single row (group 1) over its taps, a
+ * group over its spans.
  */
 CCONV_ALWAYS_INLINE void cconv_taps_block(CCONV_VEC (*a)[4], int group, int vectors,
                                           const float **sources, const float *weights,
-                                          ptrdiff_t taps, const ptrdiff_t *cut, ptrdiff_t i)
+                                          ptrdiff_t taps, const ptrdiff_t *cut, CCONV_VEC offset,
+                                          ptrdiff_t i)
 {
     int g, k, c;
     for (g = 0; g < group; g++)
         for (k = 0; k < 4; k++) /* all four: each is passed on to cconv_store_vectors */
-            a[g][k] = CCONV_ZERO;
+            a[g][k] = offset;
     if (group == 1) {
         cconv_taps_span(a, 1, 0, 0, vectors, sources, weights, 0, taps, i);
         return;
@@ -166,12 +168,13 @@ CCONV_ALWAYS_INLINE void cconv_taps_block(CCONV_VEC (*a)[4], int group, int vect
 
 /* the same for sample i (fmaf is one instruction at these levels) */
 CCONV_ALWAYS_INLINE void cconv_taps_sample(float *s, int group, const float **sources,
-                                           const float *weights, ptrdiff_t taps, ptrdiff_t i)
+                                           const float *weights, ptrdiff_t taps, float offset,
+                                           ptrdiff_t i)
 {
     ptrdiff_t t;
     int g;
     for (g = 0; g < group; g++)
-        s[g] = 0.0f;
+        s[g] = offset;
     for (t = 0; t < taps; t++, weights += group) {
         float x = sources[t][i];
         for (g = 0; g < group; g++)
@@ -271,11 +274,12 @@ CCONV_ALWAYS_INLINE void cconv_prefetch(const void *const *ahead, int group, ptr
  * -> 0.14.
  */
 CCONV_ALWAYS_INLINE void cconv_taps_block_contiguous(CCONV_VEC *a, const CCONV_VEC *w,
-                                                     int taps, int stride, const float *p)
+                                                     int taps, int stride, CCONV_VEC offset,
+                                                     const float *p)
 {
     int o, k;
     for (k = 0; k < 4; k++)
-        a[k] = CCONV_ZERO;
+        a[k] = offset;
 #pragma GCC unroll 128
     for (o = 0; o <= stride * (taps - 1) + 3 * CCONV_WIDTH; o++) {
         int used = 0;
@@ -305,10 +309,11 @@ CCONV_ALWAYS_INLINE void cconv_taps_block_contiguous(CCONV_VEC *a, const CCONV_V
  */
 CCONV_ALWAYS_INLINE void cconv_taps_rows(void *const *dst, int u8, int group, int count,
                                          const float **sources, const float *weights,
-                                         ptrdiff_t taps, ptrdiff_t n, int stream,
+                                         ptrdiff_t taps, float offset, ptrdiff_t n, int stream,
                                          const void *const *ahead, ptrdiff_t ahead_scale,
                                          int stride, const ptrdiff_t *cut)
 {
+    const CCONV_VEC start = CCONV_SET1(offset);
     CCONV_VEC a[CCONV_TAPS_GROUP][4];
     float s[CCONV_TAPS_GROUP];
     const ptrdiff_t unit = u8 ? 16 : CCONV_WIDTH, block = 4 * CCONV_WIDTH;
@@ -324,7 +329,7 @@ CCONV_ALWAYS_INLINE void cconv_taps_rows(void *const *dst, int u8, int group, in
     head = cconv_stream_head(dst[0], u8 ? 1 : sizeof(float), n, &stream);
     for (i = 0; i < head; i += unit) {
         ptrdiff_t at = i + unit <= head ? i : (head >= unit ? head - unit : 0);
-        cconv_taps_block(a, group, unit_vectors, sources, weights, taps, cut, at);
+        cconv_taps_block(a, group, unit_vectors, sources, weights, taps, cut, start, at);
         for (g = 0; g < count; g++)
             cconv_store_vectors(dst[g], u8, at, a[g][0], a[g][1], a[g][2], a[g][3], unit_vectors,
                                 0);
@@ -333,20 +338,20 @@ CCONV_ALWAYS_INLINE void cconv_taps_rows(void *const *dst, int u8, int group, in
         if (ahead)
             cconv_prefetch(ahead, group, i * ahead_scale, (i + block) * ahead_scale);
         if (stride > 0)
-            cconv_taps_block_contiguous(a[0], w, taps, stride, sources[0] + i);
+            cconv_taps_block_contiguous(a[0], w, taps, stride, start, sources[0] + i);
         else
-            cconv_taps_block(a, group, 4, sources, weights, taps, cut, i);
+            cconv_taps_block(a, group, 4, sources, weights, taps, cut, start, i);
         for (g = 0; g < count; g++)
             cconv_store_vectors(dst[g], u8, i, a[g][0], a[g][1], a[g][2], a[g][3], 4, stream);
     }
     for (; i + unit <= n; i += unit) {
-        cconv_taps_block(a, group, unit_vectors, sources, weights, taps, cut, i);
+        cconv_taps_block(a, group, unit_vectors, sources, weights, taps, cut, start, i);
         for (g = 0; g < count; g++)
             cconv_store_vectors(dst[g], u8, i, a[g][0], a[g][1], a[g][2], a[g][3], unit_vectors,
                                 0);
     }
     for (; i < n; i++) {
-        cconv_taps_sample(s, group, sources, weights, taps, i);
+        cconv_taps_sample(s, group, sources, weights, taps, offset, i);
         for (g = 0; g < count; g++) {
             if (u8)
                 ((uint8_t *)dst[g])[i] = cconv_round_u8(s[g]);
@@ -407,13 +412,15 @@ static inline int cconv_symmetric_stride(const float **sources, const float *wei
 
 /* one row, uint8 (u8) or float32: the loop for its tap count and stride */
 CCONV_ALWAYS_INLINE void cconv_taps_row(void *dst, int u8, const float **sources,
-                                        const float *weights, ptrdiff_t taps, ptrdiff_t n,
-                                        int stream, const void *ahead, ptrdiff_t ahead_scale)
+                                        const float *weights, ptrdiff_t taps, float offset,
+                                        ptrdiff_t n, int stream, const void *ahead,
+                                        ptrdiff_t ahead_scale)
 {
     void *rows[1] = {dst};
     const int stride = cconv_symmetric_stride(sources, weights, taps);
-#define CCONV_ROW(T, S) \
-    cconv_taps_rows(rows, u8, 1, 1, sources, weights, T, n, stream, &ahead, ahead_scale, S, NULL)
+#define CCONV_ROW(T, S)                                                                        \
+    cconv_taps_rows(rows, u8, 1, 1, sources, weights, T, offset, n, stream, &ahead,           \
+                    ahead_scale, S, NULL)
 #define CCONV_FIXED(T) CCONV_EACH_STRIDE(CCONV_ROW, T, stride)
 #define CCONV_ANY(T) CCONV_ROW(T, 0)
     CCONV_FIXED_TAPS(taps, CCONV_FIXED, CCONV_ANY)
@@ -432,18 +439,18 @@ CCONV_ALWAYS_INLINE void cconv_taps_row(void *dst, int u8, const float **sources
  */
 static __attribute__((noinline)) void cconv_taps_u8(uint8_t *dst, const float **sources,
                                                     const float *weights, ptrdiff_t taps,
-                                                    ptrdiff_t n, int stream, const void *ahead,
-                                                    ptrdiff_t ahead_scale)
+                                                    float offset, ptrdiff_t n, int stream,
+                                                    const void *ahead, ptrdiff_t ahead_scale)
 {
-    cconv_taps_row(dst, 1, sources, weights, taps, n, stream, ahead, ahead_scale);
+    cconv_taps_row(dst, 1, sources, weights, taps, offset, n, stream, ahead, ahead_scale);
 }
 
 static __attribute__((noinline)) void cconv_taps_f32(float *dst, const float **sources,
                                                      const float *weights, ptrdiff_t taps,
-                                                     ptrdiff_t n, int stream, const void *ahead,
-                                                     ptrdiff_t ahead_scale)
+                                                     float offset, ptrdiff_t n, int stream,
+                                                     const void *ahead, ptrdiff_t ahead_scale)
 {
-    cconv_taps_row(dst, 0, sources, weights, taps, n, stream, ahead, ahead_scale);
+    cconv_taps_row(dst, 0, sources, weights, taps, offset, n, stream, ahead, ahead_scale);
 }
 
 /* count (1 to CCONV_TAPS_GROUP) rows, weights CCONV_TAPS_GROUP per tap, cut their spans: the
@@ -451,25 +458,25 @@ static __attribute__((noinline)) void cconv_taps_f32(float *dst, const float **s
 static __attribute__((noinline)) void cconv_taps_group_u8(uint8_t *const *dst, int count,
                                                           const float **sources,
                                                           const float *weights, ptrdiff_t taps,
-                                                          const ptrdiff_t *cut, ptrdiff_t n,
-                                                          int stream,
+                                                          const ptrdiff_t *cut, float offset,
+                                                          ptrdiff_t n, int stream,
                                                           const void *const *ahead,
                                                           ptrdiff_t ahead_scale)
 {
-    cconv_taps_rows((void *const *)dst, 1, CCONV_TAPS_GROUP, count, sources, weights, taps, n,
-                    stream, ahead, ahead_scale, 0, cut);
+    cconv_taps_rows((void *const *)dst, 1, CCONV_TAPS_GROUP, count, sources, weights, taps,
+                    offset, n, stream, ahead, ahead_scale, 0, cut);
 }
 
 static __attribute__((noinline)) void cconv_taps_group_f32(float *const *dst, int count,
                                                            const float **sources,
                                                            const float *weights, ptrdiff_t taps,
-                                                           const ptrdiff_t *cut, ptrdiff_t n,
-                                                           int stream,
+                                                           const ptrdiff_t *cut, float offset,
+                                                           ptrdiff_t n, int stream,
                                                            const void *const *ahead,
                                                            ptrdiff_t ahead_scale)
 {
-    cconv_taps_rows((void *const *)dst, 0, CCONV_TAPS_GROUP, count, sources, weights, taps, n,
-                    stream, ahead, ahead_scale, 0, cut);
+    cconv_taps_rows((void *const *)dst, 0, CCONV_TAPS_GROUP, count, sources, weights, taps,
+                    offset, n, stream, ahead, ahead_scale, 0, cut);
 }
 
 /* Orders the streaming stores before whatever follows (another thread reading the output) */
@@ -478,34 +485,38 @@ static inline void cconv_store_fence(void) { _mm_sfence(); }
 #else /* no vector code at this level: never called (CCONV_COLUMN_VECTOR is 0) */
 #define CCONV_TAPS_GROUP 1
 static inline void cconv_taps_u8(uint8_t *dst, const float **sources, const float *weights,
-                                 ptrdiff_t taps, ptrdiff_t n, int stream, const void *ahead,
-                                 ptrdiff_t ahead_scale)
+                                 ptrdiff_t taps, float offset, ptrdiff_t n, int stream,
+                                 const void *ahead, ptrdiff_t ahead_scale)
 {
-    (void)dst; (void)sources; (void)weights; (void)taps; (void)n; (void)stream;
+    (void)dst; (void)sources; (void)weights; (void)taps; (void)offset; (void)n; (void)stream;
     (void)ahead; (void)ahead_scale;
 }
 static inline void cconv_taps_f32(float *dst, const float **sources, const float *weights,
-                                  ptrdiff_t taps, ptrdiff_t n, int stream, const void *ahead,
-                                  ptrdiff_t ahead_scale)
+                                  ptrdiff_t taps, float offset, ptrdiff_t n, int stream,
+                                  const void *ahead, ptrdiff_t ahead_scale)
 {
-    (void)dst; (void)sources; (void)weights; (void)taps; (void)n; (void)stream;
+    (void)dst; (void)sources; (void)weights; (void)taps; (void)offset; (void)n; (void)stream;
     (void)ahead; (void)ahead_scale;
 }
 static inline void cconv_taps_group_u8(uint8_t *const *dst, int count, const float **sources,
                                        const float *weights, ptrdiff_t taps,
-                                       const ptrdiff_t *cut, ptrdiff_t n, int stream,
-                                       const void *const *ahead, ptrdiff_t ahead_scale)
+                                       const ptrdiff_t *cut, float offset, ptrdiff_t n,
+                                       int stream, const void *const *ahead,
+                                       ptrdiff_t ahead_scale)
 {
     (void)dst; (void)count; (void)sources; (void)weights; (void)taps; (void)cut; (void)n;
+    (void)offset;
     (void)stream;
     (void)ahead; (void)ahead_scale;
 }
 static inline void cconv_taps_group_f32(float *const *dst, int count, const float **sources,
                                         const float *weights, ptrdiff_t taps,
-                                        const ptrdiff_t *cut, ptrdiff_t n, int stream,
-                                        const void *const *ahead, ptrdiff_t ahead_scale)
+                                        const ptrdiff_t *cut, float offset, ptrdiff_t n,
+                                        int stream, const void *const *ahead,
+                                        ptrdiff_t ahead_scale)
 {
     (void)dst; (void)count; (void)sources; (void)weights; (void)taps; (void)cut; (void)n;
+    (void)offset;
     (void)stream;
     (void)ahead; (void)ahead_scale;
 }

@@ -71,20 +71,25 @@ static inline uint8_t cconv_round_u8(float v)
     return (uint8_t)((v + 12582912.0f) - 12582912.0f);
 }
 
-/* Stores the first samples of acc into dst and returns how many it stored (a multiple of 16);
- * the caller stores the rest. */
-static inline ptrdiff_t cconv_store_u8(const float *acc, uint8_t *dst, ptrdiff_t n)
+/* Stores the first samples of acc plus offset into dst and returns how many it stored (a
+ * multiple of 16); the caller stores the rest. */
+static inline ptrdiff_t cconv_store_u8(const float *acc, float offset, uint8_t *dst, ptrdiff_t n)
 {
     ptrdiff_t i = 0;
 #if defined(__AVX512F__)
-    for (; i + 16 <= n; i += 16)
-        _mm_storeu_si128((__m128i *)(dst + i), cconv_pack_u8(_mm512_loadu_ps(acc + i)));
-#elif defined(__AVX2__)
+    const __m512 o = _mm512_set1_ps(offset);
     for (; i + 16 <= n; i += 16)
         _mm_storeu_si128((__m128i *)(dst + i),
-                         cconv_pack_u8(_mm256_loadu_ps(acc + i), _mm256_loadu_ps(acc + i + 8)));
+                         cconv_pack_u8(_mm512_add_ps(_mm512_loadu_ps(acc + i), o)));
+#elif defined(__AVX2__)
+    const __m256 o = _mm256_set1_ps(offset);
+    for (; i + 16 <= n; i += 16)
+        _mm_storeu_si128((__m128i *)(dst + i),
+                         cconv_pack_u8(_mm256_add_ps(_mm256_loadu_ps(acc + i), o),
+                                       _mm256_add_ps(_mm256_loadu_ps(acc + i + 8), o)));
 #else
     (void)acc;
+    (void)offset;
     (void)dst;
     (void)n;
 #endif

@@ -77,7 +77,7 @@ def test_engine_refuses_pairs_it_was_not_compiled_for():
     no_factor = np.empty(0)
     with pytest.raises(TypeError, match="outputs are the image's type"):
         engine.correlate(image, np.zeros((1, 4, 4), np.uint8), np.ones((1, 1)), no_factor,
-                         no_factor, engine.PATHS["direct"], 1, 0, 0, 0, 0.0, 1, False)
+                         no_factor, engine.PATHS["direct"], 1, 0, 0, 0, 0.0, 0.0, 0.0, 1, False)
 
 
 def test_impulse_response_shows_correlation_and_convolution_orientation():

@@ -91,7 +91,7 @@ def test_default_threads_are_one_on_small_images_and_every_cpu_on_larger(monkeyp
         function = compiled(*dtypes)
 
         def call(*args):
-            counts.append(args[11])  # the engine's `threads`
+            counts.append(args[-2])  # the engine's `threads`, before `stream`
             return function(*args)
         return call
 

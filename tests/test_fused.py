@@ -1,0 +1,160 @@
+"""What the engine does in its store or in one pass besides correlating: `offset`, the Sobel
+pair's magnitude (edges), an unsharp mask's centre weight on the separable path.
+
+Each against the float64 reference (tests/reference.py) and against the unfused computation
+that the filters did before (correlate in float, then numpy), over dtypes, modes, channel
+counts, threads and every compiled SIMD module."""
+
+import numpy as np
+import pytest
+
+import cconv
+from cconv import api, kernels
+from reference import assert_matches_reference, expected_integer, reference_filter
+
+RNG = np.random.default_rng(7)
+DTYPES = [np.uint8, np.uint16, np.int16, np.float32, np.float64]
+SHAPES = [(1, 1), (3, 5), (23, 37), (19, 45, 3), (2, 11, 700, 4)]
+
+
+def image_of(dtype, shape, low=0, high=200):
+    return (RNG.random(shape) * (high - low) + low).astype(dtype)
+
+
+@pytest.mark.parametrize("method", ["direct", "separable", "box", "fft"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_offset_on_every_path_matches_the_reference(simd_level, method, dtype):
+    kernel = {"direct": RNG.standard_normal((5, 4)), "separable": np.outer([1, 2, 1], [1, 3, 3, 1]) / 32,
+              "box": np.full((7, 9), 1 / 63), "fft": RNG.standard_normal((9, 9)) / 9}[method]
+    for shape in SHAPES:
+        image = image_of(dtype, shape)
+        # (not halves: sums of integers plus 0.5 would be exact ties, rounded either way)
+        for offset in (128, -37.3, 0.3, 3e4 if dtype in (np.uint16, np.int16) else -1e-3):
+            for mode, threads in (("nearest", 1), ("constant", 3), ("wrap", 2)):
+                if method == "fft" and np.dtype(dtype).kind == "f" and dtype != np.float64:
+                    continue  # a forced FFT of float32 is checked in test_fft.py
+                result = cconv.correlate(image, kernel, mode=mode, cval=5.0, offset=offset,
+                                         method=method, threads=threads)
+                reference = reference_filter(image, kernel, mode, 5.0) + offset
+                assert_matches_reference(result, reference, kernel, image, cval=abs(offset) + 5)
+
+
+def test_offset_saturates_at_both_ends_and_stays_exact_on_the_integer_path(simd_level):
+    image = image_of(np.uint8, (30, 40, 3), 0, 256)
+    for offset in (300, -300, 1000.0):  # smoothing kernels: results in [0, 255] before it
+        expected = 255 if offset > 0 else 0
+        for kernel in (kernels.box(3), kernels.gaussian(1.0), kernels.box(9)):
+            assert (cconv.correlate(image, kernel, offset=offset) == expected).all()
+    signed = image_of(np.int16, (20, 30), -30000, 30000)
+    assert (cconv.correlate(signed, [[1.0]], offset=70000) == 32767).all()
+    assert (cconv.correlate(signed, [[1.0]], offset=-70000) == -32768).all()
+    # integer weights and offset on uint8: exact int16 sums, equal to rint of the reference
+    emboss = kernels.emboss()
+    for offset in (128, -64, 17):
+        np.testing.assert_array_equal(
+            cconv.correlate(image, emboss, offset=offset),
+            expected_integer(reference_filter(image, emboss) + offset, np.uint8))
+
+
+def test_offset_gives_the_same_bytes_for_any_thread_count_and_float_outputs_unrounded():
+    image = image_of(np.uint8, (300, 301, 3))
+    kernel = RNG.standard_normal((7, 7))
+    one = cconv.correlate(image, kernel, offset=-12.5, threads=1)
+    for threads in (2, 3, 5):
+        np.testing.assert_array_equal(one, cconv.correlate(image, kernel, offset=-12.5,
+                                                           threads=threads))
+    as_float = cconv.correlate(image, kernel, offset=0.25, dtype=np.float64)
+    np.testing.assert_allclose(as_float, reference_filter(image, kernel) + 0.25, atol=1e-9)
+
+
+def test_offset_errors_name_the_argument():
+    image = np.zeros((4, 4), np.uint8)
+    for bad in ("1", None, 1j, True):
+        with pytest.raises(TypeError, match="offset"):
+            cconv.correlate(image, [[1.0]], offset=bad)
+    for bad in (np.nan, np.inf, -np.inf):
+        with pytest.raises(ValueError, match="offset"):
+            cconv.convolve(image, [[1.0]], offset=bad)
+
+
+def test_emboss_and_filter_offset_equal_the_unfused_computation():
+    for dtype in DTYPES:
+        image = image_of(dtype, (25, 33, 3))
+        unfused = reference_filter(image, kernels.emboss())
+        offset = 128.0 if dtype == np.uint8 else 32768.0 if dtype == np.uint16 else 0.0
+        assert_matches_reference(cconv.emboss(image), unfused + offset, kernels.emboss(), image,
+                                 cval=offset)
+        assert_matches_reference(cconv.filter(image, "outline", offset=-20.5),
+                                 reference_filter(image, kernels.get("outline")) - 20.5,
+                                 kernels.get("outline"), image, cval=20.5)
+
+
+def unfused_edges(image, method, mode="nearest", cval=0.0):
+    """The seed's computation: both Sobel responses in float64, then numpy."""
+    gx = reference_filter(image, kernels.sobel_x(), mode, cval)
+    gy = reference_filter(image, kernels.sobel_y(), mode, cval)
+    if method == "hypot":
+        return np.hypot(gx, gy)
+    return np.maximum(np.maximum(gx, 0), np.maximum(gy, 0))
+
+
+@pytest.mark.parametrize("method", ["hypot", "max"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_edges_in_one_pass_match_the_unfused_computation(simd_level, dtype, method):
+    for shape in SHAPES:
+        image = image_of(dtype, shape, -100 if dtype in (np.int16, np.float64) else 0)
+        for mode, threads in (("nearest", 1), ("reflect", 2), ("mirror", 3), ("wrap", 1),
+                              ("constant", 2)):
+            result = cconv.edges(image, method, mode=mode, cval=9.0, threads=threads)
+            assert result.dtype == image.dtype
+            assert_matches_reference(result, unfused_edges(image, method, mode, 9.0),
+                                     np.ones((3, 3)) * 4, image, cval=9.0)
+
+
+def test_edges_keep_numpys_values_for_nan_and_infinity_and_large_values(simd_level):
+    image = np.zeros((12, 12), np.float32)
+    image[3, 3], image[7, 7], image[7, 9] = np.nan, np.inf, -np.inf
+    for method in ("hypot", "max"):
+        with np.errstate(invalid="ignore"):
+            expected = unfused_edges(image, method)
+        np.testing.assert_array_equal(cconv.edges(image, method), expected.astype(np.float32))
+    huge = np.zeros((6, 6), np.float32)
+    huge[:, 3:] = 3e37  # the squares overflow float32; the magnitude does not
+    np.testing.assert_allclose(cconv.edges(huge), unfused_edges(huge, "hypot"), rtol=1e-6)
+
+
+def test_edges_float_output_and_thread_count_invariance():
+    image = image_of(np.uint8, (200, 190, 3), 0, 256)
+    one = cconv.edges(image, threads=1)
+    for threads in (2, 4):
+        np.testing.assert_array_equal(one, cconv.edges(image, threads=threads))
+    exact = api.gradient(image, ([1.0, 2, 1], [-1.0, 0, 1]), ([-1.0, 0, 1], [1.0, 2, 1]),
+                         "hypot", dtype=np.float64)
+    np.testing.assert_allclose(exact, unfused_edges(image, "hypot"), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_unsharp_mask_in_one_separable_pass_matches_the_reference(simd_level, dtype):
+    for shape in SHAPES:
+        image = image_of(dtype, shape)
+        for sigma, amount in ((1.0, 1.0), (2.0, 0.5), (0.6, 3.0)):
+            for mode, threads in (("nearest", 1), ("constant", 2), ("reflect", 3)):
+                kernel = kernels.unsharp_mask(sigma, amount)
+                result = cconv.unsharp_mask(image, sigma=sigma, amount=amount, mode=mode,
+                                            cval=4.0, threads=threads)
+                assert_matches_reference(result, reference_filter(image, kernel, mode, 4.0),
+                                         kernel, image, cval=4.0)
+    image = image_of(dtype, (9, 10))
+    np.testing.assert_array_equal(cconv.unsharp_mask(image, amount=0), image)
+
+
+@pytest.mark.parametrize("method", ["direct", "box", "fft", "separable"])
+def test_a_centre_weight_on_every_path_equals_the_dense_kernel(method):
+    image = image_of(np.uint8, (40, 50, 3))
+    # (weights far from simple fractions: those of small denominators make many exact ties)
+    weights = np.full((5, 5), -0.0413) if method == "box" else -0.5 * kernels.gaussian(1.0)
+    dense = weights.copy()
+    dense[dense.shape[0] // 2, dense.shape[1] // 2] += 1.517
+    result = api._filter(image, weights, False, "nearest", 0.0, None, None, 1, method, 0, 0.0,
+                         1.517)
+    assert_matches_reference(result, reference_filter(image, dense), dense, image)
