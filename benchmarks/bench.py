@@ -3,6 +3,7 @@
     python benchmarks/bench.py                              # the full matrix (~5 min, 2 cores)
     python benchmarks/bench.py --quick                      # fewer repeats, 1080p only
     python benchmarks/bench.py --chart docs/benchmark.png   # also draw the bar chart
+    python benchmarks/bench.py --table filters              # only the named filters' table
 
 For every case (image x kernel) and thread setting it prints the path cconv chose
 (cconv.choose_method: direct, separable or box), the median time of cconv, of each peer
@@ -17,6 +18,12 @@ float64) with the accuracy rules of the test suite; a cell that fails is not rep
 Threads: "1" runs cconv with threads=1 and OpenCV with cv2.setNumThreads(1); "all" uses both
 libraries' defaults (every core). scipy.ndimage and Pillow are single-threaded: they are timed
 in the "1" row and their times repeated in the "all" row.
+
+The second table, "filters", times each named filter (cconv.blur, gaussian_blur, sharpen,
+unsharp_mask, emboss, edges) on a 1080p RGB uint8 array, on the same image as a Pillow RGB
+image, and on a Pillow RGBA image (alpha-correct), against the OpenCV calls giving the same
+result on the array and Pillow's own filter where it has one; each array result is checked
+against a float64 reference first.
 Set OPENBLAS_NUM_THREADS=1 (done below) so no idle BLAS threads spin during the timings.
 """
 
@@ -176,6 +183,116 @@ def median_times(functions, repeats, budget=0.0):
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def named_filters():
+    """(name, cconv call taking an image, float64 reference of an array, OpenCV call on an
+    array or None, Pillow's filter or None): each cconv filter and its peers' equivalents
+    (replicate border, same kernel size)."""
+    def kernel_reference(kernel, offset=0.0):
+        return lambda a: ndimage.correlate(a.astype(np.float64), kernel[:, :, None],
+                                           mode="nearest") + offset
+
+    def sobel_pair(a, depth):
+        border = cv2.BORDER_REPLICATE
+        return (cv2.Sobel(a, depth, 1, 0, borderType=border),
+                cv2.Sobel(a, depth, 0, 1, borderType=border))
+
+    def edges_reference(method):
+        def reference(a):
+            gx, gy = (kernel_reference(k)(a) for k in (presets.sobel_x(), presets.sobel_y()))
+            if method == "hypot":
+                return np.hypot(gx, gy)
+            return np.maximum(np.maximum(gx, 0), np.maximum(gy, 0))
+        return reference
+
+    def cv_edges(method):
+        def call(a):
+            gx, gy = sobel_pair(a, cv2.CV_32F)
+            if method == "hypot":
+                return cv2.convertScaleAbs(cv2.magnitude(gx, gy))
+            return cv2.convertScaleAbs(cv2.max(cv2.max(gx, 0), cv2.max(gy, 0)))
+        return call
+
+    border = cv2.BORDER_REPLICATE if cv2 else None
+    sharpen, emboss = presets.sharpen(), presets.emboss()
+    gaussian17 = presets.gaussian(2.0)
+    return [
+        ("blur 7x7", lambda i, t: cconv.blur(i, 7, threads=t), kernel_reference(presets.box(7)),
+         lambda a: cv2.blur(a, (7, 7), borderType=border), ImageFilter.BoxBlur(3)),
+        ("gaussian_blur sigma 2", lambda i, t: cconv.gaussian_blur(i, 2.0, threads=t),
+         kernel_reference(gaussian17),
+         lambda a: cv2.GaussianBlur(a, (17, 17), 2.0, borderType=border),
+         ImageFilter.GaussianBlur(2)),
+        ("sharpen", lambda i, t: cconv.sharpen(i, threads=t), kernel_reference(sharpen),
+         lambda a: cv2.filter2D(a, -1, sharpen.astype(np.float32), borderType=border),
+         ImageFilter.Kernel((3, 3), sharpen.ravel().tolist(), scale=1)),
+        ("unsharp_mask sigma 2", lambda i, t: cconv.unsharp_mask(i, 2.0, 1.0, threads=t),
+         kernel_reference(presets.unsharp_mask(2.0, 1.0)),
+         lambda a: cv2.addWeighted(a, 2, cv2.GaussianBlur(a, (17, 17), 2.0, borderType=border),
+                                   -1, 0),
+         ImageFilter.UnsharpMask(2, 100, 0)),
+        ("emboss", lambda i, t: cconv.emboss(i, threads=t), kernel_reference(emboss, 128.0),
+         lambda a: cv2.filter2D(a, -1, emboss.astype(np.float32), delta=128, borderType=border),
+         ImageFilter.Kernel((3, 3), emboss[::-1].ravel().tolist(), scale=1, offset=128)),
+        ("edges hypot", lambda i, t: cconv.edges(i, threads=t), edges_reference("hypot"),
+         cv_edges("hypot"), None),
+        ("edges max", lambda i, t: cconv.edges(i, "max", threads=t), edges_reference("max"),
+         cv_edges("max"), None),
+    ]
+
+
+def filters_table(repeats, budget):
+    """The named filters' table (see the module's docstring)."""
+    if cv2 is None or ndimage is None or Image is None:
+        print("the filters table needs OpenCV, scipy and Pillow")
+        return
+    array = photo_like(1080, 1920, 3, np.uint8)
+    rgb = Image.fromarray(array)
+    alpha = np.clip(photo_like(1080, 1920, 1, np.uint8, seed=5).astype(np.int16) * 2 - 128,
+                    0, 255).astype(np.uint8)  # transparent, opaque and between
+    rgba = Image.fromarray(np.dstack([array, alpha]), "RGBA")
+    print("\n1080p RGB uint8, milliseconds; ratio = cconv / OpenCV on the array (RGBA: cconv "
+          "on RGBA / cconv on RGB, and / Pillow's own filter on RGBA)\n")
+    print("| filter | threads | array | Pillow RGB | OpenCV | ratio array | ratio Pillow RGB "
+          "| Pillow RGBA | RGBA / RGB | Pillow's own, RGBA | RGBA / Pillow's |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, ours, reference, opencv, pillow in named_filters():
+        problem = verify_values(ours(array, 1), reference(array))
+        if problem:
+            print(f"| {name} | - | FAILED accuracy check: {problem} ||||||||")
+            continue
+        for threads in (1, "all"):
+            set_threads(threads)
+            t = 1 if threads == 1 else None
+            contenders = {"array": lambda: ours(array, t), "rgb": lambda: ours(rgb, t),
+                          "rgba": lambda: ours(rgba, t), "opencv": lambda: opencv(array)}
+            if pillow is not None:
+                contenders["pillow"] = lambda: rgba.filter(pillow)
+            m = median_times(contenders, repeats, budget)
+            own = (f"{m['pillow'] * 1e3:.2f} | {m['rgba'] / m['pillow']:.2f}"
+                   if "pillow" in m else "- | -")
+            print(f"| {name} | {threads} | {m['array'] * 1e3:.2f} | {m['rgb'] * 1e3:.2f} | "
+                  f"{m['opencv'] * 1e3:.2f} | {m['array'] / m['opencv']:.2f} | "
+                  f"{m['rgb'] / m['opencv']:.2f} | {m['rgba'] * 1e3:.2f} | "
+                  f"{m['rgba'] / m['rgb']:.2f} | {own} |", flush=True)
+    set_threads(1)
+    small = photo_like(64, 64, 3, np.uint8)
+    k32 = presets.sharpen().astype(np.float32)
+    calls = {name: (lambda ours=ours: ours(small, 1)) for name, ours, *_ in named_filters()}
+    calls["cv2.filter2D"] = lambda: cv2.filter2D(small, -1, k32, borderType=cv2.BORDER_REPLICATE)
+    m = median_times(calls, 200)
+    print("\nper-call time on a 64x64 RGB uint8 image, 1 thread, microseconds: "
+          + ", ".join(f"{name} {t * 1e6:.1f}" for name, t in m.items()))
+
+
+def verify_values(result, reference):
+    """uint8 `result` against rint of the float64 `reference` (None when it agrees)."""
+    expected = np.clip(np.rint(reference), 0, 255)
+    difference = np.abs(result.astype(np.float64) - expected)
+    if difference.max() > 1 or (difference > 0).mean() > 1e-3:
+        return f"{(difference > 0).mean():.3%} off, max {difference.max()}"
+    return None
+
+
 def set_threads(threads):
     if cv2 is not None:
         cv2.setNumThreads(1 if threads == 1 else cconv.api.default_threads())
@@ -187,6 +304,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed calls per contender, at least")
     parser.add_argument("--chart", metavar="PNG", help="also write a bar chart (needs matplotlib)")
+    parser.add_argument("--table", choices=["all", "matrix", "filters"], default="all",
+                        help="which tables to run (default: all)")
     args = parser.parse_args()
     if args.chart:
         import matplotlib  # noqa: F401 - fail now, not after minutes of timing
@@ -202,6 +321,15 @@ def main():
           + (f", Pillow {__import__('PIL').__version__}" if Image else ""))
     print(f"median of {repeats} or more interleaved calls (as many as take {budget} s, up to "
           f"{10 * repeats}), milliseconds; ratio = cconv / fastest peer\n")
+    if args.table != "filters":
+        matrix_table(args, repeats, budget)
+    if args.table != "matrix":
+        filters_table(repeats, budget)
+
+
+def matrix_table(args, repeats, budget):
+    """The matrix of images x kernels x threads against every peer (see the module's
+    docstring), and the per-call time on a small image."""
     print("| image | kernel | path | threads | cconv | fastest peer | ratio | all peers |")
     print("|---|---|---|---|---|---|---|---|")
     rows = []  # (label, cconv seconds, {peer: seconds}) for the chart
