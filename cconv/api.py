@@ -315,6 +315,39 @@ def gradient(image, factors_x, factors_y, combine, *, mode="nearest", cval=0.0, 
     return result if engine_out_dtype == out_dtype else round_and_saturate(result, out_dtype)
 
 
+def premultiplied(pixels: np.ndarray, threads=None) -> np.ndarray:
+    """uint8 pixels (..., C), alpha last, as float32: colour times alpha / 255, then
+    alpha / 255 (one threaded pass of the engine; private to cconv.images)."""
+    pixels = np.ascontiguousarray(pixels)
+    out = np.empty(pixels.shape, np.float32)
+    if pixels.size:
+        rows = pixels.reshape(-1, pixels.shape[-2] * pixels.shape[-1])
+        _engine.engine.premultiply(rows, out.reshape(rows.shape), pixels.shape[-1],
+                                   _alpha_threads(pixels, threads))
+    return out
+
+
+def unpremultiplied(filtered: np.ndarray, pixels: np.ndarray, divide: bool,
+                    threads=None) -> np.ndarray:
+    """premultiplied's `filtered` samples back to uint8 pixels: colour divided by the filtered
+    alpha (divide) or as it is, with the unfiltered `pixels`' alpha (see src/alpha.pxi)."""
+    filtered = np.ascontiguousarray(filtered, np.float32)
+    pixels = np.ascontiguousarray(pixels)
+    out = np.empty(pixels.shape, np.uint8)
+    if pixels.size:
+        shape = (-1, pixels.shape[-2] * pixels.shape[-1])
+        _engine.engine.unpremultiply(filtered.reshape(shape), pixels.reshape(shape),
+                                     out.reshape(shape), pixels.shape[-1], divide,
+                                     _alpha_threads(pixels, threads))
+    return out
+
+
+def _alpha_threads(pixels, threads) -> int:
+    if threads is None and pixels.size < _MIN_SAMPLES_FOR_THREADS:
+        return 1
+    return min(_thread_count(threads), pixels.shape[-3] if pixels.ndim >= 3 else 1)
+
+
 def _planes(shape):
     """The engine's view (N, H, W*C) of an image of `shape`, and C: each row a flat run of
     pixels and channels."""

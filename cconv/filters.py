@@ -108,7 +108,7 @@ def sharpen(image, amount=1.0, **options):
 def unsharp_mask(image, sigma=1.0, amount=1.0, **options):
     """Unsharp mask: add back `amount` times the detail a Gaussian blur of `sigma` removes,
     ``image + amount * (image - gaussian_blur(image, sigma))``, in one separable pass."""
-    kernels.unsharp_mask(sigma, amount)  # its checks of sigma and amount
+    amount = kernels._finite("amount", amount)  # (the preset's check)
     return _apply_kernel(image, -amount * kernels.gaussian(sigma), centre=1.0 + amount,
                          **options)
 
@@ -141,7 +141,7 @@ def edges(image, method="hypot", *, mode="nearest", cval=0.0, threads=None, prem
         return api.gradient(array, (smooth, difference), (difference, smooth), method,
                             mode=mode, cval=cval, dtype=dtype, threads=threads)
 
-    return _run(image, compute, 0.0, premultiply, smoothing=False)
+    return _run(image, compute, 0.0, premultiply, False, threads)
 
 
 FILTERS = {
@@ -169,7 +169,7 @@ def _apply_kernel(image, weights, offset=0.0, centre=0.0, *, mode="nearest", cva
 
     # (only Pillow images with alpha need to know; np.isclose took a third of a small call)
     smoothing = images.is_pillow_image(image) and abs(weights.sum() + centre - 1.0) <= 1e-5
-    return _run(image, compute, offset, premultiply, smoothing)
+    return _run(image, compute, offset, premultiply, smoothing, threads)
 
 
 def _lazily(function, image, weights, args, options):
@@ -187,10 +187,10 @@ def _lazily(function, image, weights, args, options):
     return _dask.map_with_kernel(block, image, weights.shape, anchor, options["mode"], dtype)
 
 
-def _run(image, compute, offset, premultiply, smoothing):
+def _run(image, compute, offset, premultiply, smoothing, threads):
     if images.is_pillow_image(image):
         return images.filter_image(image, compute, offset=offset, premultiply=premultiply,
-                                   smoothing=smoothing)
+                                   smoothing=smoothing, threads=threads)
     return compute(as_image(image), None, offset)
 
 

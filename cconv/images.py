@@ -22,7 +22,7 @@ from typing import Callable, Optional
 import numpy as np
 from PIL import Image
 
-from .api import round_and_saturate
+from . import api
 
 # mode -> numpy dtype of its pixels (the byte layout Image.frombytes expects for that mode)
 _LAYOUT = {
@@ -80,7 +80,8 @@ def from_array(array: np.ndarray, mode: str, like: Image.Image) -> Image.Image:
 
 
 def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
-                 premultiply: bool = True, smoothing: bool = True) -> Image.Image:
+                 premultiply: bool = True, smoothing: bool = True,
+                 threads: int | None = None) -> Image.Image:
     """Filter a Pillow image with `compute` and return a Pillow image (see the module's table).
 
     ``compute(array, dtype, offset)`` filters an array: ``dtype=None`` returns the array's own
@@ -93,24 +94,21 @@ def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
     - premultiply=False: colour is filtered as plain data; a smoothing filter filters alpha as
       plain data too (what Pillow does).
 
-    `offset` is added to colour, never to alpha.
+    `offset` is added to colour, never to alpha. `threads` as in cconv.correlate, for the
+    passes that premultiply and divide back.
     """
     mode = output_mode(image)
     array = to_array(image)
     if mode not in _STRAIGHT_ALPHA:
         return from_array(compute(array, None, offset), mode, image)
-    colour, alpha = array[..., :-1], array[..., -1:]
     if not premultiply:
+        colour, alpha = array[..., :-1], array[..., -1:]
         new_alpha = compute(alpha, None, 0.0) if smoothing else alpha
         result = np.concatenate([compute(colour, None, offset), new_alpha], axis=-1)
         return from_array(result, mode, image)
-    weight = alpha.astype(np.float32) / 255
-    filtered = compute(colour * weight, np.float32, offset)
-    if smoothing:
-        new_alpha = compute(weight, np.float32, 0.0)
-        filtered = np.divide(filtered, new_alpha, out=np.zeros_like(filtered),
-                             where=new_alpha > 0)
-        alpha = new_alpha * 255
-    result = np.concatenate([round_and_saturate(filtered, np.uint8),
-                             round_and_saturate(alpha, np.uint8)], axis=-1)
-    return from_array(result, mode, image)
+    # colour times alpha / 255 and alpha / 255, filtered together (the filtered alpha of an
+    # operator, and the offset it gets, are dropped: its alpha is kept)
+    filtered = compute(api.premultiplied(array, threads), np.float32, offset)
+    if smoothing and offset:  # alpha without the offset
+        filtered[..., -1:] = compute(array[..., -1:].astype(np.float32) / 255, np.float32, 0.0)
+    return from_array(api.unpremultiplied(filtered, array, smoothing, threads), mode, image)

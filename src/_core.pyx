@@ -1349,3 +1349,4 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
 
 
 include "gradient.pxi"
+include "alpha.pxi"

@@ -158,3 +158,79 @@ def test_a_centre_weight_on_every_path_equals_the_dense_kernel(method):
     result = api._filter(image, weights, False, "nearest", 0.0, None, None, 1, method, 0, 0.0,
                          1.517)
     assert_matches_reference(result, reference_filter(image, dense), dense, image)
+
+
+def unfused_alpha(pixels, kernel, offset=0.0, smoothing=True, operator=None):
+    """Premultiplied filtering as the numpy passes did it, in float64: colour times alpha/255
+    filtered (by `operator` if given, else `kernel`) plus offset; for a smoothing filter also
+    alpha, and colour divided back by it."""
+    colour, alpha = pixels[..., :-1], pixels[..., -1:].astype(np.float64)
+    weight = alpha / 255
+    premultiplied = colour * weight
+    filtered = (operator(premultiplied) if operator else reference_filter(premultiplied, kernel)
+                ) + offset
+    if smoothing:
+        new_alpha = reference_filter(weight, kernel)
+        filtered = np.divide(filtered, new_alpha, out=np.zeros_like(filtered),
+                             where=new_alpha > 0)
+        alpha = new_alpha * 255
+    return np.concatenate([filtered, alpha], axis=-1)
+
+
+def assert_rounds_to(result, reference):
+    """uint8 `result` within half a unit (and float32's rounding) of the float64 reference,
+    on the pixels that stay visible: where the filtered alpha is about 0, colour is the
+    quotient of two sums near 0 (cancelling weights), which float32 and float64 put anywhere."""
+    expected = np.clip(reference, 0, 255)
+    assert result.dtype == np.uint8
+    visible = (expected[..., -1:] >= 0.5) | np.zeros(expected.shape, bool)
+    difference = np.abs(result.astype(np.float64) - expected)
+    assert difference[visible].max(initial=0) <= 0.5 + 1e-3
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+def test_alpha_correct_filters_match_the_unfused_premultiplied_computation(mode):
+    from PIL import Image
+    channels = len(mode)
+    pixels = image_of(np.uint8, (37, 53, channels), 0, 256)
+    pixels[:5, :, -1] = 0  # transparent, nearly transparent and opaque rows
+    pixels[5:9, :, -1] = 1
+    pixels[9:14, :, -1] = 255
+    picture = Image.fromarray(pixels, mode)
+    cases = [
+        (cconv.blur, {"size": 5}, kernels.box(5), 0.0, True, None),
+        (cconv.gaussian_blur, {"sigma": 1.5}, kernels.gaussian(1.5), 0.0, True, None),
+        (cconv.sharpen, {}, kernels.sharpen(), 0.0, True, None),
+        (cconv.unsharp_mask, {"sigma": 1.0, "amount": 2.0}, kernels.unsharp_mask(1.0, 2.0), 0.0,
+         True, None),
+        (cconv.emboss, {}, kernels.emboss(), 128.0, False, None),
+        (cconv.edges, {}, None, 0.0, False, lambda c: unfused_edges(c, "hypot")),
+        (cconv.edges, {"method": "max"}, None, 0.0, False, lambda c: unfused_edges(c, "max")),
+    ]
+    for function, params, kernel, offset, smoothing, operator in cases:
+        for threads in (1, 3):
+            result = np.asarray(function(picture, threads=threads, **params))
+            expected = unfused_alpha(pixels, kernel, offset, smoothing, operator)
+            assert_rounds_to(result, expected)
+    normalized = cconv.filter(picture, [[1, 2, 1]], normalize=True, offset=10)
+    expected = unfused_alpha(pixels, np.array([[0.25, 0.5, 0.25]]), 10.0)
+    assert_rounds_to(np.asarray(normalized), expected)
+
+
+def test_alpha_passes_equal_numpys_float32_arithmetic():
+    pixels = image_of(np.uint8, (2, 9, 31, 4), 0, 256)
+    weight = pixels[..., 3:].astype(np.float32) / 255
+    expected = np.concatenate([pixels[..., :3] * weight, weight], axis=-1)
+    np.testing.assert_array_equal(api.premultiplied(pixels, 2), expected)
+    filtered = (RNG.random(pixels.shape) * 1.2 - 0.1).astype(np.float32)
+    filtered[0, 0, :4, 3] = [0, -1e-3, np.nan, 1e-30]
+    alpha = filtered[..., 3:]
+    colour = np.divide(filtered[..., :3], alpha, out=np.zeros_like(filtered[..., :3]),
+                       where=alpha > 0)
+    divided = np.concatenate([colour, alpha * 255], axis=-1)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(api.unpremultiplied(filtered, pixels, True, 3),
+                                      api.round_and_saturate(divided, np.uint8))
+        kept = np.concatenate([api.round_and_saturate(filtered[..., :3], np.uint8),
+                               pixels[..., 3:]], axis=-1)
+    np.testing.assert_array_equal(api.unpremultiplied(filtered, pixels, False, 1), kept)
