@@ -25,10 +25,13 @@ __all__ = ["METHODS", "MODES", "__version__", "build_info", "choose_method", "co
 
 def __getattr__(name):
     if name in ("ndimage", "dask"):
-        return importlib.import_module(f".{name}", __name__)
-    if name in _FILTERS:
-        return getattr(importlib.import_module(".filters", __name__), name)
-    raise AttributeError(f"module 'cconv' has no attribute {name!r}")
+        value = importlib.import_module(f".{name}", __name__)
+    elif name in _FILTERS:
+        value = getattr(importlib.import_module(".filters", __name__), name)
+    else:
+        raise AttributeError(f"module 'cconv' has no attribute {name!r}")
+    globals()[name] = value  # found directly from now on: this hook took 2 us a call
+    return value
 
 
 def __dir__():
