@@ -31,7 +31,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".we
                   ".pgm", ".pbm", ".tga"}
 # Preset and filter parameters that have an option of their own (all optional).
 PARAMETERS = {"sigma": float, "size": int, "amount": float, "length": int, "angle": float,
-              "neighbours": int, "method": str}
+              "neighbours": int, "method": str, "threshold": float}
 EXIT_FAILED, EXIT_USAGE = 1, 2
 DEFAULT_MAX_PIXELS = 2 * Image.MAX_IMAGE_PIXELS  # where Pillow itself refuses an image
 STDIO = "-"

@@ -234,3 +234,34 @@ def test_alpha_passes_equal_numpys_float32_arithmetic():
         kept = np.concatenate([api.round_and_saturate(filtered[..., :3], np.uint8),
                                pixels[..., 3:]], axis=-1)
     np.testing.assert_array_equal(api.unpremultiplied(filtered, pixels, False, 1), kept)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32, np.float64])
+def test_unsharp_mask_threshold_leaves_small_detail_alone(dtype):
+    image = image_of(dtype, (41, 47, 3))
+    kernel = kernels.gaussian(1.5)
+    for amount, threshold in ((1.0, 4.5), (2.5, 20.0), (0.5, 1e9)):
+        detail = image - reference_filter(image, kernel)
+        sharpened = image + amount * detail
+        expected = np.where(np.abs(detail) < threshold, image, sharpened)
+        result = cconv.unsharp_mask(image, sigma=1.5, amount=amount, threshold=threshold)
+        clear = np.abs(np.abs(detail) - threshold) > 1e-3  # not at the threshold itself
+        if np.dtype(dtype).kind == "f":
+            np.testing.assert_allclose(result[clear], expected[clear], rtol=1e-5, atol=1e-3)
+        else:
+            assert_matches_reference(result[clear], expected[clear], kernel, image)
+    np.testing.assert_array_equal(cconv.unsharp_mask(image, amount=3, threshold=1e9), image)
+    for bad in (-1, np.nan, "2"):
+        with pytest.raises(ValueError, match="threshold"):
+            cconv.unsharp_mask(image, threshold=bad)
+
+
+def test_fused_filters_on_dask_arrays_equal_the_call_in_memory():
+    da = pytest.importorskip("dask.array")
+    image = image_of(np.uint8, (90, 70, 3), 0, 256)
+    lazy = da.from_array(image, chunks=(25, 30, 3))
+    for call in (lambda x: cconv.unsharp_mask(x, sigma=1.2, amount=1.5),
+                 lambda x: cconv.unsharp_mask(x, sigma=1.2, amount=1.5, threshold=6),
+                 lambda x: cconv.emboss(x), lambda x: cconv.edges(x, "max"),
+                 lambda x: cconv.correlate(x, kernels.outline(), offset=-17.5)):
+        np.testing.assert_array_equal(call(lazy).compute(), call(image))
