@@ -141,7 +141,7 @@ def _thresholded_unsharp(image, gaussian, amount, threshold, *, mode="nearest", 
         sharp += amount * detail
         return round_and_saturate(sharp + offset, array.dtype if dtype is None else dtype)
 
-    return _run(image, compute, 0.0, premultiply, True, threads)
+    return _run(image, compute, 0.0, premultiply, True, threads, gaussian.shape, mode)
 
 
 def emboss(image, offset=None, **options):
@@ -172,7 +172,7 @@ def edges(image, method="hypot", *, mode="nearest", cval=0.0, threads=None, prem
         return api.gradient(array, (smooth, difference), (difference, smooth), method,
                             mode=mode, cval=cval, dtype=dtype, threads=threads)
 
-    return _run(image, compute, 0.0, premultiply, False, threads)
+    return _run(image, compute, 0.0, premultiply, False, threads, (3, 3), mode)
 
 
 FILTERS = {
@@ -220,7 +220,7 @@ def _apply_kernel(image, weights, offset=0.0, centre=0.0, *, mode="nearest", cva
 
     # (only Pillow images with alpha need to know; np.isclose took a third of a small call)
     smoothing = images.is_pillow_image(image) and abs(weights.sum() + centre - 1.0) <= 1e-5
-    return _run(image, compute, offset, premultiply, smoothing, threads)
+    return _run(image, compute, offset, premultiply, smoothing, threads, weights.shape, mode)
 
 
 def _lazily(function, image, weights, args, options):
@@ -238,10 +238,15 @@ def _lazily(function, image, weights, args, options):
     return _dask.map_with_kernel(block, image, weights.shape, anchor, options["mode"], dtype)
 
 
-def _run(image, compute, offset, premultiply, smoothing, threads):
+def _run(image, compute, offset, premultiply, smoothing, threads, kernel_shape, mode):
+    """compute(image) on an array, or through cconv.images on a Pillow image, which may then
+    filter in bands of rows: `kernel_shape` (centred) says how far each output reads, and
+    'wrap' reads across the whole image."""
     if images.is_pillow_image(image):
+        reach = None if mode == "wrap" else (kernel_shape[0] // 2,
+                                             kernel_shape[0] - 1 - kernel_shape[0] // 2)
         return images.filter_image(image, compute, offset=offset, premultiply=premultiply,
-                                   smoothing=smoothing, threads=threads)
+                                   smoothing=smoothing, threads=threads, reach=reach)
     return compute(as_image(image), None, offset)
 
 

@@ -81,7 +81,8 @@ def from_array(array: np.ndarray, mode: str, like: Image.Image) -> Image.Image:
 
 def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
                  premultiply: bool = True, smoothing: bool = True,
-                 threads: int | None = None) -> Image.Image:
+                 threads: int | None = None,
+                 reach: tuple[int, int] | None = None) -> Image.Image:
     """Filter a Pillow image with `compute` and return a Pillow image (see the module's table).
 
     ``compute(array, dtype, offset)`` filters an array: ``dtype=None`` returns the array's own
@@ -95,7 +96,9 @@ def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
       plain data too (what Pillow does).
 
     `offset` is added to colour, never to alpha. `threads` as in cconv.correlate, for the
-    passes that premultiply and divide back.
+    passes that premultiply and divide back. `reach`: (rows above, rows below) that an output
+    row reads, if no farther (not 'wrap'); premultiplied images are then filtered in bands of
+    rows, so that their float32 copies stay small (see _premultiplied).
     """
     mode = output_mode(image)
     array = to_array(image)
@@ -106,9 +109,32 @@ def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
         new_alpha = compute(alpha, None, 0.0) if smoothing else alpha
         result = np.concatenate([compute(colour, None, offset), new_alpha], axis=-1)
         return from_array(result, mode, image)
-    # colour times alpha / 255 and alpha / 255, filtered together (the filtered alpha of an
-    # operator, and the offset it gets, are dropped: its alpha is kept)
-    filtered = compute(api.premultiplied(array, threads), np.float32, offset)
+    result = np.empty_like(array)
+    height = array.shape[0]
+    band = height if reach is None else max(_BAND_ROWS, 4 * sum(reach))
+    for start in range(0, height, band):
+        stop = min(height, start + band)
+        # the band's rows and those its outputs read; at the image's edges, the border mode's
+        first = 0 if start == 0 else start - reach[0]
+        last = height if stop == height else stop + reach[1]
+        _premultiplied(array[first:last], compute, offset, smoothing, threads,
+                       result[start:stop], start - first)
+    return from_array(result, mode, image)
+
+
+# Rows per band of a premultiplied image (at least): a 1080p RGBA image as one float32 array is
+# 33 MB, beyond the size malloc recycles, so every call paid to map and zero fresh memory for
+# it and the filtered copy (a third of the call); bands of 128 rows stay in reused memory.
+_BAND_ROWS = 128
+
+
+def _premultiplied(pixels, compute, offset, smoothing, threads, out, skip):
+    """Alpha-correct filtering of `pixels` (rows, width, channels; alpha last) into `out`,
+    from row `skip` of the result on: colour times alpha / 255 and alpha / 255 filtered
+    together, then colour divided by the filtered alpha (smoothing) or the alpha kept (the
+    filtered alpha of an operator, and the offset it gets, are dropped)."""
+    filtered = compute(api.premultiplied(pixels, threads), np.float32, offset)
     if smoothing and offset:  # alpha without the offset
-        filtered[..., -1:] = compute(array[..., -1:].astype(np.float32) / 255, np.float32, 0.0)
-    return from_array(api.unpremultiplied(filtered, array, smoothing, threads), mode, image)
+        filtered[..., -1:] = compute(pixels[..., -1:].astype(np.float32) / 255, np.float32, 0.0)
+    rows = slice(skip, skip + out.shape[0])
+    out[...] = api.unpremultiplied(filtered[rows], pixels[rows], smoothing, threads)

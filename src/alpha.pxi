@@ -1,3 +1,7 @@
+cdef extern from "alpha.h" nogil:
+    Py_ssize_t cconv_premultiply_rgba(const uint8_t *pixels, float *out, Py_ssize_t n)
+    Py_ssize_t cconv_unpremultiply_rgba(const float *filtered, uint8_t *out, Py_ssize_t n)
+
 # Alpha-correct filtering's two passes (included by _core.pyx): uint8 pixels whose last channel
 # is alpha to premultiplied float32 samples, and filtered premultiplied samples back to uint8.
 # Each is one threaded pass with the arithmetic numpy did (float32, in the same order), so the
@@ -21,9 +25,11 @@ def premultiply(const uint8_t[:, ::1] pixels, float[:, ::1] out, Py_ssize_t chan
 
 cdef inline void premultiply_row(const uint8_t *pixels, float *out, Py_ssize_t width,
                                  Py_ssize_t channels) noexcept nogil:
-    cdef Py_ssize_t x, c
+    cdef Py_ssize_t x = 0, c
     cdef float weight
-    for x in range(width):
+    if channels == 4:  # the vector part (AVX2 and AVX-512 modules), same results
+        x = cconv_premultiply_rgba(pixels, out, width)
+    for x in range(x, width):
         weight = <float> pixels[x * channels + channels - 1] / <float> 255
         for c in range(channels - 1):
             out[x * channels + c] = <float> pixels[x * channels + c] * weight
@@ -60,7 +66,7 @@ cdef inline uint8_t round_u8(float v) noexcept nogil:
 cdef inline void unpremultiply_row(const float *filtered, const uint8_t *alpha_source,
                                    uint8_t *out, Py_ssize_t width, Py_ssize_t channels,
                                    bint divide) noexcept nogil:
-    cdef Py_ssize_t x, c, a
+    cdef Py_ssize_t x = 0, c, a
     cdef float alpha
     if not divide:
         for x in range(width):
@@ -69,7 +75,9 @@ cdef inline void unpremultiply_row(const float *filtered, const uint8_t *alpha_s
                 out[x * channels + c] = round_u8(filtered[x * channels + c])
             out[a] = alpha_source[a]
         return
-    for x in range(width):
+    if channels == 4:  # the vector part (AVX2 and AVX-512 modules), same results
+        x = cconv_unpremultiply_rgba(filtered, out, width)
+    for x in range(x, width):
         a = x * channels + channels - 1
         alpha = filtered[a]
         for c in range(channels - 1):

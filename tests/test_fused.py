@@ -189,7 +189,7 @@ def assert_rounds_to(result, reference):
 
 
 @pytest.mark.parametrize("mode", ["RGBA", "LA"])
-def test_alpha_correct_filters_match_the_unfused_premultiplied_computation(mode):
+def test_alpha_correct_filters_match_the_unfused_premultiplied_computation(simd_level, mode):
     from PIL import Image
     channels = len(mode)
     pixels = image_of(np.uint8, (37, 53, channels), 0, 256)
@@ -217,7 +217,7 @@ def test_alpha_correct_filters_match_the_unfused_premultiplied_computation(mode)
     assert_rounds_to(np.asarray(normalized), expected)
 
 
-def test_alpha_passes_equal_numpys_float32_arithmetic():
+def test_alpha_passes_equal_numpys_float32_arithmetic(simd_level):
     pixels = image_of(np.uint8, (2, 9, 31, 4), 0, 256)
     weight = pixels[..., 3:].astype(np.float32) / 255
     expected = np.concatenate([pixels[..., :3] * weight, weight], axis=-1)
@@ -265,3 +265,33 @@ def test_fused_filters_on_dask_arrays_equal_the_call_in_memory():
                  lambda x: cconv.emboss(x), lambda x: cconv.edges(x, "max"),
                  lambda x: cconv.correlate(x, kernels.outline(), offset=-17.5)):
         np.testing.assert_array_equal(call(lazy).compute(), call(image))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "reflect", "mirror", "constant", "wrap"])
+def test_alpha_correct_filters_in_bands_of_rows_equal_the_whole_image(monkeypatch, mode):
+    from PIL import Image
+    from cconv import images
+    pixels = image_of(np.uint8, (61, 29, 4), 0, 256)
+    pixels[20:30, :, 3] = 0
+    picture = Image.fromarray(pixels, "RGBA")
+    cases = [(cconv.blur, {"size": 5}, kernels.box(5), True, None),
+             (cconv.gaussian_blur, {"sigma": 0.8}, kernels.gaussian(0.8), True, None),
+             (cconv.filter, {"kernel": np.ones((4, 3)) / 12}, np.ones((4, 3)) / 12, True, None),
+             (cconv.edges, {}, None, False, lambda c: unfused_edges(c, "hypot", mode, 7.0))]
+    for function, params, kernel, smoothing, operator in cases:
+        options = dict(params, mode=mode, cval=7.0)
+        whole = np.asarray(function(picture, **options))
+        monkeypatch.setattr(images, "_BAND_ROWS", 8)  # bands of 8 to 24 rows
+        banded = np.asarray(function(picture, **options))
+        monkeypatch.undo()
+        assert np.abs(banded.astype(int) - whole).max() <= 1
+        expected = unfused_alpha(pixels, kernel, 0.0, smoothing, operator) if operator else None
+        if kernel is not None:
+            colour, alpha = pixels[..., :3], pixels[..., 3:].astype(np.float64)
+            weight = alpha / 255
+            filtered = reference_filter(colour * weight, kernel, mode, 7.0)
+            new_alpha = reference_filter(weight, kernel, mode, 7.0)
+            filtered = np.divide(filtered, new_alpha, out=np.zeros_like(filtered),
+                                 where=new_alpha > 0)
+            expected = np.concatenate([filtered, new_alpha * 255], axis=-1)
+        assert_rounds_to(banded, expected)
