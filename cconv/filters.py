@@ -187,8 +187,8 @@ FILTERS = {
 
 
 def _preset(function, *args):
-    """function(*args), a kernel preset, read-only and cached for hashable arguments: building
-    a Gaussian took 7 us, most of a small image's call."""
+    """function(*args), a kernel preset, read-only and cached for hashable arguments (building
+    a Gaussian costs more than filtering a small image with it)."""
     try:
         return _cached_preset(function, *args)
     except TypeError:  # unhashable arguments: the preset's own checks, uncached
@@ -218,7 +218,7 @@ def _apply_kernel(image, weights, offset=0.0, centre=0.0, *, mode="nearest", cva
         return api._filter(array, weights, False, mode, cval, None, dtype, threads, method, 0,
                            offset, centre)
 
-    # (only Pillow images with alpha need to know; np.isclose took a third of a small call)
+    # (only Pillow images with alpha need to know; np.isclose is slow next to a small call)
     smoothing = images.is_pillow_image(image) and abs(weights.sum() + centre - 1.0) <= 1e-5
     return _run(image, compute, offset, premultiply, smoothing, threads, weights.shape, mode)
 

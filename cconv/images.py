@@ -122,9 +122,9 @@ def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
     return from_array(result, mode, image)
 
 
-# Rows per band of a premultiplied image (at least): a 1080p RGBA image as one float32 array is
-# 33 MB, beyond the size malloc recycles, so every call paid to map and zero fresh memory for
-# it and the filtered copy (a third of the call); bands of 128 rows stay in reused memory.
+# Rows per band of a premultiplied image (at least): whole, a large image's float32 copies are
+# beyond the size malloc recycles, and each call would map and zero fresh memory for them
+# (docs/performance.md, the named filters).
 _BAND_ROWS = 128
 
 

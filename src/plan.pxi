@@ -84,15 +84,10 @@ cdef bint groups_pay(const acc_t *group_weights, Py_ssize_t group, Py_ssize_t gr
 
     A group loads each sample once for all its rows, and multiplies each row's weights from
     its first non-zero one to its last (row_taps.h's spans, the rows of span c are 0 to c, then
-    c - group + 1 to group - 1): span_taps multiply-adds per group.
-    AVX2 (groups of 3): kernels of 4 rows and more whose spans add at most a quarter to the
-    kernel's taps (all dense ones). Engine A/B, 1080p RGB, 1 thread, against groups of 2
-    without spans: uint8 random 4x4 0.95, 5x5 0.95, 7x7 0.89, 9x9 0.87, 15x15 0.86-0.94;
-    float32 15x15 0.87-0.95, 4x4 and 5x5 1.01-1.03. A 3x3 in groups of 3 took 1.3-1.4x the time
-    of one row at a time (float32). AVX-512 (groups of 4, not measured with the spans): where
-    the group's taps are at most a quarter more than the kernel's, as measured with groups of 2
-    before the spans (one row at a time / group: 3x3, a third more, uint8 1.19-1.30; 4x4, a
-    quarter, 0.90-1.03; 5x5 0.86-0.92; 15x15 0.64-0.67)."""
+    c - group + 1 to group - 1): span_taps multiply-adds per group. Groups pay where they add
+    at most a quarter to the kernel's multiply-adds (AVX2: spans counted, kernels of 4 rows
+    and more; AVX-512: the group's taps); the measurements are in docs/design.md (direct
+    path)."""
     cdef Py_ssize_t c, span_taps = 0
     if acc_t is float:  # (the groups' loops are float32 only)
         cconv_group_spans(cut, <int> group, group_weights, group_taps)
