@@ -435,10 +435,10 @@ def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:
     """The method ``method='auto'`` uses for `kernel` on an image of `dtype` (and, if given,
     of `shape` filtered on `threads` threads): 'direct', 'separable', 'box' or 'fft'.
 
-    - 'box': every weight is equal (a mean or sum filter) and kh + kw >= 8 on integer images
-      (exact integer running sums: a constant cost per sample whatever the size), kh + kw >= 16
-      on float images (running column sums, then window sums along the row). Smaller boxes go
-      the separable way.
+    - 'box': every weight is equal (a mean or sum filter) and kh + kw >= 8 on uint16 and int16
+      images, >= 20 on uint8 (exact integer running sums: a constant cost per sample whatever
+      the size), kh + kw >= 16 on float images (running column sums, then window sums along
+      the row). Smaller boxes go the separable way.
     - 'separable': the kernel is an outer product of a column and a row (Gaussian, Sobel, a
       box of different weights per axis ...), to a few units in the last place, with the same
       zeros, and kh + kw multiply-adds beat the direct path's count.
@@ -454,8 +454,8 @@ def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:
     >>> import cconv, numpy as np
     >>> cconv.choose_method(cconv.kernels.gaussian(2.0)), cconv.choose_method(cconv.kernels.box(9))
     ('separable', 'box')
-    >>> cconv.choose_method(cconv.kernels.box(5)), cconv.choose_method(cconv.kernels.box(5), "uint8")
-    ('separable', 'box')
+    >>> cconv.choose_method(cconv.kernels.box(5), "uint16"), cconv.choose_method(cconv.kernels.box(5), "uint8")
+    ('box', 'separable')
     >>> large = np.random.default_rng(0).uniform(size=(63, 63))
     >>> cconv.choose_method(large, "uint8"), cconv.choose_method(large, "uint8", (1080, 1920), 1)
     ('direct', 'fft')
@@ -466,15 +466,15 @@ def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:
         raise TypeError(f"`dtype` must be a numpy dtype, got {dtype!r}") from error
     weights = as_kernel(kernel)
     source = _engine_dtype(dtype)  # int32 and wider are read as floats
-    path = _plan(weights, "auto", np.dtype(np.float64), source.kind in "iu")[0]
+    output = dtype.newbyteorder("=")
+    accumulator = _accumulator(source, _engine_output(source, output))
+    path = _plan(weights, "auto", accumulator, source.kind in "iu")[0]
     if shape is None:
         return path
     if (not isinstance(shape, tuple) or len(shape) not in (2, 3, 4)
             or not all(isinstance(n, numbers.Integral) and n >= 1 for n in shape)):
         raise ValueError(f"`shape` must be an image's shape, 2 to 4 positive integers; "
                          f"got {shape!r}")
-    output = dtype.newbyteorder("=")
-    accumulator = _accumulator(source, _engine_output(source, output))
     if path == "direct" and _fft_pays(weights, shape, dtype, output, accumulator,
                                       _thread_count(threads)):
         return "fft"
@@ -560,14 +560,16 @@ def _cached_by_kernel(make, shape, data, *args):
     return make(np.frombuffer(data, np.float64).reshape(shape), *args)
 
 
-# Crossovers measured on 1080p RGB uint8 at one thread (see README): the separable path pays
-# off once it saves 3 multiply-adds per sample; a box beats two 1-D passes of taps once its
-# height plus width reaches 8 on integer images (exact running sums, a constant cost) and 16 on
-# float images (measured when their row sums took O(log k) passes; now cheaper, not re-measured).
-# The engine falls back to the float box for integer images where sums could overflow int32 or
-# cval is fractional; rare, and still right.
+# Crossovers between the paths (measured on 1080p images at one thread, docs/performance.md):
+# the separable path pays once it saves 3 multiply-adds per sample. A box beats two 1-D passes
+# once its height plus width reaches 20 on uint8 images (float32 passes are that cheap), 8 on
+# uint16 and int16 (exact running sums against float64 passes), 16 on float images. The engine
+# falls back to the float box for integer images where sums could overflow int32 or cval is
+# fractional; rare, and still right.
 _SEPARABLE_MIN_SAVING = 3
-_BOX_MIN_HEIGHT_PLUS_WIDTH = {True: 8, False: 16}  # by integer_image
+# by (integer image, float32 sums)
+_BOX_MIN_HEIGHT_PLUS_WIDTH = {(True, True): 20, (True, False): 8, (False, True): 16,
+                              (False, False): 16}
 
 _NO_FACTOR = np.empty(0)
 
@@ -597,7 +599,8 @@ def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_
     constant = bool((weights == weights[0, 0]).all()) and weights[0, 0] != 0
     if method == "auto":
         direct_taps = np.count_nonzero(weights)
-        if constant and kernel_height + kernel_width >= _BOX_MIN_HEIGHT_PLUS_WIDTH[integer_image]:
+        if constant and kernel_height + kernel_width >= _BOX_MIN_HEIGHT_PLUS_WIDTH[
+                integer_image, accumulator == _FLOAT32]:
             method = "box"
         elif factors is not None and (
             np.count_nonzero(factors[0]) + np.count_nonzero(factors[1]) + _SEPARABLE_MIN_SAVING

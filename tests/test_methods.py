@@ -337,12 +337,19 @@ def test_auto_choice_follows_the_kernels_structure():
     assert cconv.choose_method(k.box(31)) == "box"
     assert cconv.choose_method(np.ones((2, 15))) == "box"
     assert cconv.choose_method(np.ones((2, 9))) == "separable"  # small boxes: two short passes
-    assert cconv.choose_method(np.ones((2, 9)), np.uint8) == "box"  # exact integer sums
+    # exact integer sums: from kh + kw = 8 on 16-bit images; uint8's float32 passes are
+    # faster up to kh + kw = 19
+    assert cconv.choose_method(np.ones((2, 9)), np.uint16) == "box"
+    assert cconv.choose_method(np.ones((2, 9)), np.uint8) == "separable"
+    assert cconv.choose_method(np.ones((2, 18)), np.uint8) == "box"
+    assert cconv.choose_method(np.ones((9, 9)), np.uint8) == "separable"
+    assert cconv.choose_method(np.ones((10, 10)), np.uint8) == "box"
     assert cconv.choose_method(np.ones((4, 4)), "int16") == "box"
     assert cconv.choose_method(np.ones((4, 4)), np.float32) == "separable"
     assert cconv.choose_method(np.ones((3, 3)), np.uint8) == "separable"
     assert cconv.choose_method(np.ones((4, 4)), np.int32) == "separable"  # read as float64
     assert cconv.choose_method(np.ones((4, 4)), np.int8) == "box"  # read as int16
+    assert cconv.choose_method(np.ones((4, 4)), np.uint8, (64, 64, 3), 1) == "separable"
     assert cconv.choose_method(np.outer([1, 4, 6, 4, 1], [1, 2, 0, -2, -1])) == "separable"
     assert cconv.choose_method(k.sobel_x()) == "direct"  # 6 non-zero taps: splitting saves 1
     assert cconv.choose_method(k.sharpen()) == "direct"  # rank 2
