@@ -149,9 +149,14 @@ def emboss(image, offset=None, **options):
     Default offset: mid-grey for unsigned integer images (128 for uint8, 32768 for uint16),
     0 for signed integers and floats."""
     if offset is None:
-        dtype = _pixel_dtype(image)
-        offset = float(np.iinfo(dtype).max // 2 + 1) if dtype.kind == "u" else 0.0
+        offset = _mid_grey(_pixel_dtype(image))
     return _apply_kernel(image, _preset(kernels.emboss), offset, **options)
+
+
+@functools.lru_cache(maxsize=None)
+def _mid_grey(dtype):
+    """emboss's default offset for `dtype` (np.iinfo is slow next to a small image's call)."""
+    return float(np.iinfo(dtype).max // 2 + 1) if dtype.kind == "u" else 0.0
 
 
 def edges(image, method="hypot", *, mode="nearest", cval=0.0, threads=None, premultiply=True):
