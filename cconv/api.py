@@ -210,9 +210,7 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
     mode_code = _mode_code(mode)
     cval = _as_cval(cval)
     offset = _as_offset(offset)
-    # by default, one thread for small images: waking a second one cost more than it saved
-    threads = 1 if threads is None and image.size < _MIN_SAMPLES_FOR_THREADS else (
-        _thread_count(threads))
+    threads = _call_threads(threads, image.size)
     out_dtype = _output_dtype(image, out, dtype)
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
@@ -294,8 +292,7 @@ def gradient(image, factors_x, factors_y, combine, *, mode="nearest", cval=0.0, 
     engine (src/gradient.pxi). Arguments as correlate's; private to cconv.filters."""
     image = as_image(image)
     mode_code, cval = _mode_code(mode), _as_cval(cval)
-    threads = 1 if threads is None and image.size < _MIN_SAMPLES_FOR_THREADS else (
-        _thread_count(threads))
+    threads = _call_threads(threads, image.size)
     out_dtype = _output_dtype(image, None, dtype)
     source = _engine_input(image)
     engine_out_dtype = _engine_output(source.dtype, out_dtype)
@@ -327,13 +324,15 @@ def premultiplied(pixels: np.ndarray, threads=None) -> np.ndarray:
     return out
 
 
-def unpremultiplied(filtered: np.ndarray, pixels: np.ndarray, divide: bool,
-                    threads=None) -> np.ndarray:
+def unpremultiplied(filtered: np.ndarray, pixels: np.ndarray, divide: bool, threads=None,
+                    out=None) -> np.ndarray:
     """premultiplied's `filtered` samples back to uint8 pixels: colour divided by the filtered
-    alpha (divide) or as it is, with the unfiltered `pixels`' alpha (see src/alpha.pxi)."""
+    alpha (divide) or as it is, with the unfiltered `pixels`' alpha (see src/alpha.pxi); into
+    `out` (C-contiguous uint8 of pixels' shape) if given."""
     filtered = np.ascontiguousarray(filtered, np.float32)
     pixels = np.ascontiguousarray(pixels)
-    out = np.empty(pixels.shape, np.uint8)
+    if out is None:
+        out = np.empty(pixels.shape, np.uint8)
     if pixels.size:
         shape = (-1, pixels.shape[-2] * pixels.shape[-1])
         _engine.engine.unpremultiply(filtered.reshape(shape), pixels.reshape(shape),
@@ -343,9 +342,7 @@ def unpremultiplied(filtered: np.ndarray, pixels: np.ndarray, divide: bool,
 
 
 def _alpha_threads(pixels, threads) -> int:
-    if threads is None and pixels.size < _MIN_SAMPLES_FOR_THREADS:
-        return 1
-    return min(_thread_count(threads), pixels.shape[-3] if pixels.ndim >= 3 else 1)
+    return min(_call_threads(threads, pixels.size), pixels.shape[-3] if pixels.ndim >= 3 else 1)
 
 
 def _planes(shape):
@@ -401,8 +398,7 @@ def whole_image_method(shape, image_dtype, weights, mode, cval, out_dtype, threa
     if method != "auto" or 0 in shape:
         return method
     size = math.prod(shape)
-    threads = 1 if threads is None and size < _MIN_SAMPLES_FOR_THREADS else (
-        _thread_count(threads))
+    threads = _call_threads(threads, size)
     image_dtype = np.dtype(image_dtype)
     return _choose_path(weights, method, _engine_dtype(image_dtype), image_dtype, out_dtype,
                         _mode_code(mode), _as_cval(cval), shape, threads, offset)[0]
@@ -721,6 +717,14 @@ def _as_offset(offset) -> float:
     if not math.isfinite(offset):
         raise ValueError(f"`offset` must be finite, got {offset!r}")
     return float(offset)
+
+
+def _call_threads(threads, size) -> int:
+    """The threads a call on `size` samples uses: by default one for small images (waking a
+    second one cost more than it saved), else every CPU."""
+    if threads is None and size < _MIN_SAMPLES_FOR_THREADS:
+        return 1
+    return _thread_count(threads)
 
 
 def _thread_count(threads) -> int:

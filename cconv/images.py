@@ -137,4 +137,4 @@ def _premultiplied(pixels, compute, offset, smoothing, threads, out, skip):
     if smoothing and offset:  # alpha without the offset
         filtered[..., -1:] = compute(pixels[..., -1:].astype(np.float32) / 255, np.float32, 0.0)
     rows = slice(skip, skip + out.shape[0])
-    out[...] = api.unpremultiplied(filtered[rows], pixels[rows], smoothing, threads)
+    api.unpremultiplied(filtered[rows], pixels[rows], smoothing, threads, out=out)
