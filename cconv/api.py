@@ -450,7 +450,8 @@ def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:
     >>> import cconv, numpy as np
     >>> cconv.choose_method(cconv.kernels.gaussian(2.0)), cconv.choose_method(cconv.kernels.box(9))
     ('separable', 'box')
-    >>> cconv.choose_method(cconv.kernels.box(5), "uint16"), cconv.choose_method(cconv.kernels.box(5), "uint8")
+    >>> box5 = cconv.kernels.box(5)
+    >>> cconv.choose_method(box5, "uint16"), cconv.choose_method(box5, "uint8")
     ('box', 'separable')
     >>> large = np.random.default_rng(0).uniform(size=(63, 63))
     >>> cconv.choose_method(large, "uint8"), cconv.choose_method(large, "uint8", (1080, 1920), 1)

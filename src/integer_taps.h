@@ -3,10 +3,10 @@
  * Laplacian, Sobel, Scharr, emboss, outline ...) stored as uint8:
  *     dst[i] = min(255, max(0, offset + sum_t weights[t] * sources[t][i]))    for i in [0, n)
  * The engine takes it only where |offset| plus the sum of |weights| times the largest sample
- * (255, or the border's cval) is at most 32767, so no partial sum leaves int16 in any order: every sum is
- * the exact one, and saturating it is the rounding policy's result (float32 sums of such
- * integers are exact too, so the results equal the float path's). Sixteen samples per vector
- * and no conversion to float and back: on the float path a uint8 3x3 spends more time
+ * (255, or the border's cval) is at most 32767, so no partial sum leaves int16 in any order:
+ * every sum is the exact one, and saturating it is the rounding policy's result (float32 sums
+ * of such integers are exact too, so the results equal the float path's). Sixteen samples per
+ * vector and no conversion to float and back: on the float path a uint8 3x3 spends more time
  * converting than multiplying.
  *
  * The taps come sorted: `plus` taps of weight 1 first, then `minus` taps of weight -1 (most

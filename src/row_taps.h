@@ -26,11 +26,11 @@
  *
  * Every sample is summed the same way wherever it falls (block of four vectors, one 16-sample
  * or one-vector block, scalar tail, any group): tap after tap in the sources' order, one fused
- * multiply-add each, starting from the engine's offset (0 unless the caller asks for one); uint8 is rounded by store_u8.h's rule in vectors and in
- * the tail alike. With the sources in the kernel's row-major order for every row of a group
- * (the engine builds them so), a row's result does not depend on its group. Only the AVX2 and
- * AVX-512 modules have these loops (CCONV_COLUMN_VECTOR); the baseline module's stubs are
- * never called.
+ * multiply-add each, starting from the engine's offset (0 unless the caller asks for one);
+ * uint8 is rounded by store_u8.h's rule in vectors and in the tail alike. With the sources
+ * in the kernel's row-major order for every row of a group (the engine builds them so), a
+ * row's result does not depend on its group. Only the AVX2 and AVX-512 modules have these
+ * loops (CCONV_COLUMN_VECTOR); the baseline module's stubs are never called.
  */
 #ifndef CCONV_ROW_TAPS_H
 #define CCONV_ROW_TAPS_H

@@ -24,7 +24,8 @@ def image_of(dtype, shape, low=0, high=200):
 @pytest.mark.parametrize("method", ["direct", "separable", "box", "fft"])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_offset_on_every_path_matches_the_reference(simd_level, method, dtype):
-    kernel = {"direct": RNG.standard_normal((5, 4)), "separable": np.outer([1, 2, 1], [1, 3, 3, 1]) / 32,
+    kernel = {"direct": RNG.standard_normal((5, 4)),
+              "separable": np.outer([1, 2, 1], [1, 3, 3, 1]) / 32,
               "box": np.full((7, 9), 1 / 63), "fft": RNG.standard_normal((9, 9)) / 9}[method]
     for shape in SHAPES:
         image = image_of(dtype, shape)
