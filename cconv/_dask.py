@@ -10,11 +10,13 @@ computation (and the result is rechunked to the input's chunks); an axis the ker
 across entirely is one chunk.
 The engine's path is chosen once for the whole image, as the same call in memory chooses it,
 so every chunk takes the path the in-memory call takes and the values are the same, bit for
-bit, with one exception: float images on the box path (constant kernels with kh + kw >= 16),
-whose running column sums restart every kh rows counted from the top of the array the engine
-is given, so a chunk rounds differently from the whole image (within the accuracy contract of
-docs/design.md, not bit for bit). Integer images' box sums are exact, and the direct,
-separable and FFT paths compute each pixel the same way wherever it lies.
+bit, with two exceptions, both within the accuracy contract of docs/design.md: float images on
+the box path (constant kernels with kh + kw >= 16), whose running column sums restart every kh
+rows counted from the top of the array the engine is given, and the FFT's tiles (uint8 and
+float32 images under large kernels), which lie elsewhere in a chunk than in the whole image
+(uint8 results may then differ by 1 where the exact value is within the FFT's error of a
+rounding tie). Integer images' box sums are exact, and the direct and separable paths and the
+FFT's float64 planes compute each pixel the same way wherever it lies.
 
 dask is imported only when a Dask array is given; ``import cconv`` never imports it.
 """

@@ -232,7 +232,10 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
         if path != "fft":
             path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
         centre = 0.0
-    if path == "fft":
+    tiles = (path == "fft" and (mode_code != _CONSTANT or math.isfinite(cval))
+             and _fft.takes_tiles(source.dtype, engine_out_dtype, accumulator, weights,
+                                  out_dtype, cval if mode_code == _CONSTANT else 0.0))
+    if path == "fft" and not tiles:
         if _fft.usable(image, mode, cval):
             if method == "fft":  # 'auto' takes it only where it is accurate (_fft_pays)
                 _fft.check_accuracy(image, weights, mode, cval, out_dtype.kind in "iu")
@@ -245,8 +248,8 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
                     values += offset
                 return round_and_saturate(values, out_dtype, finite=True)
 
-            result = _fft.correlate(image, weights, anchor, mode, cval, threads, out_dtype,
-                                    finish)
+            result = _fft.correlate_planes(image, weights, anchor, mode, cval, threads,
+                                           out_dtype, finish)
             return _deliver(result, out)
         path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
 
@@ -263,6 +266,15 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
     )
     result = out if direct else np.empty(shape, engine_out_dtype)
     engine = _engine.engine
+    if tiles:  # (takes_tiles kept their error within the contract; they detect overflow)
+        grid = (_fft.exact_step(image, weights, mode, cval, tiles=True)
+                if out_dtype.kind in "iu" else None)
+        if _fft.correlate_tiles(engine, source.reshape(planes_shape),
+                                result.reshape(planes_shape), weights, anchor, channels,
+                                mode_code, cval, offset, grid, threads):
+            return _finish(result, out, out_dtype, direct)
+        # NaN or infinity in the image: the direct path keeps them where they are
+        path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
     _compiled(engine, source.dtype, engine_out_dtype, accumulator)(
         source.reshape(planes_shape),
         result.reshape(planes_shape),
@@ -280,7 +292,13 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
         min(threads, planes_shape[0] * planes_shape[1]),  # no more threads than rows
         result.nbytes >= _STREAM_BYTES,
     )
-    if engine_out_dtype != out_dtype:
+    return _finish(result, out, out_dtype, direct)
+
+
+def _finish(result: np.ndarray, out, out_dtype: np.dtype, direct: bool) -> np.ndarray:
+    """The engine's `result` as the call returns it: in `out_dtype`, in `out` if given
+    (`direct`: the engine wrote into it already)."""
+    if result.dtype != out_dtype:
         result = round_and_saturate(result, out_dtype)
     return result if direct else _deliver(result, out)
 
@@ -421,8 +439,9 @@ def _choose_path(weights, method, source, image_dtype, out_dtype, mode_code, cva
     if largest > plan[-1]:  # beyond what float32 sums hold: float64 sums, then the output
         plan = _call_plan(weights, method, source, _FLOAT64)
     path, engine_kernel, column, row, engine_out_dtype, accumulator, _ = plan
-    if method == "auto" and path == "direct" and _fft_pays(weights, shape, image_dtype,
-                                                          out_dtype, accumulator, threads):
+    if method == "auto" and path == "direct" and _fft_pays(
+            weights, shape, image_dtype, source, out_dtype, engine_out_dtype, accumulator,
+            threads):
         path = "fft"
     return path, engine_kernel, column, row, engine_out_dtype, accumulator
 
@@ -472,7 +491,8 @@ def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:
             or not all(isinstance(n, numbers.Integral) and n >= 1 for n in shape)):
         raise ValueError(f"`shape` must be an image's shape, 2 to 4 positive integers; "
                          f"got {shape!r}")
-    if path == "direct" and _fft_pays(weights, shape, dtype, output, accumulator,
+    if path == "direct" and _fft_pays(weights, shape, dtype, source, output,
+                                      _engine_output(source, output), accumulator,
                                       _thread_count(threads)):
         return "fft"
     return path
@@ -571,22 +591,25 @@ _BOX_MIN_HEIGHT_PLUS_WIDTH = {(True, True): 20, (True, False): 8, (False, True):
 _NO_FACTOR = np.empty(0)
 
 
-def _fft_pays(weights: np.ndarray, shape: tuple, image_dtype: np.dtype, out_dtype: np.dtype,
-              accumulator: np.dtype, threads: int) -> bool:
+def _fft_pays(weights: np.ndarray, shape: tuple, image_dtype: np.dtype, source: np.dtype,
+              out_dtype: np.dtype, engine_out_dtype: np.dtype, accumulator: np.dtype,
+              threads: int) -> bool:
     """method='auto' on a kernel the direct path would take: whether the FFT path does better
-    (cconv._fft.pays). Integer images to integer outputs only, where its error (at most 1e-13
-    of the largest value the dtype holds times the kernel's absolute sum, see cconv._fft)
-    stays below 1e-4, far under the rounding's tie margin: not for int32 pixels under most
-    kernels. Float outputs keep the direct path's error, relative to each pixel's own
-    neighbourhood, unless 'fft' is asked for."""
-    if (weights.size < _fft.MIN_TAPS or image_dtype.kind not in "iu"
-            or out_dtype.kind not in "iu"):
-        return False
-    info = np.iinfo(image_dtype)
-    if _fft.ERROR * np.abs(weights).sum() * max(-float(info.min), float(info.max)) >= 1e-4:
-        return False
+    (cconv._fft.pays), with its error within the rounding policy. Through the tiles where they
+    take the call (cconv._fft.takes_tiles): float outputs then carry the tiles' error, relative
+    to the image's largest samples. Through the planes, integer images to integer outputs only,
+    where the error (at most 1e-13 of the largest value the dtype holds times the kernel's
+    absolute sum) stays below 1e-4: not for int32 pixels under most kernels."""
+    tiles = _fft.takes_tiles(source, engine_out_dtype, accumulator, weights, out_dtype)
+    if not tiles:
+        if image_dtype.kind not in "iu" or out_dtype.kind not in "iu":
+            return False
+        info = np.iinfo(image_dtype)
+        if _fft.ERROR * np.abs(weights).sum() * max(-float(info.min), float(info.max)) >= 1e-4:
+            return False
     return _fft.pays(np.count_nonzero(weights), shape, weights.shape, accumulator.itemsize,
-                     threads, _engine.engine.__name__.endswith("baseline"))
+                     threads, _engine.engine.__name__.endswith("baseline"), tiles,
+                     source.kind == "f")
 
 
 def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_image: bool):

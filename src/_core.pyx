@@ -221,6 +221,7 @@ include "separable.pxi"
 include "box.pxi"
 include "gradient.pxi"
 include "alpha.pxi"
+include "fft.pxi"
 
 
 # Paths through the engine; the Python layer chooses one (cconv.api) and passes its code.

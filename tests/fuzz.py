@@ -18,7 +18,8 @@ The contract, per output pixel, with M the sum of |weight| * |sample| over the p
 - the box path's running sums also carry the rounding of the image rows above the window in the
   same column (up to a kernel height, cval rows excepted): M is the largest of those windows';
 - the FFT path's error is relative to the whole image: M is the kernel's absolute sum times the
-  largest sample;
+  largest sample, and (n + 4) * eps_acc is the FFT's error share (cconv._fft: TILE_ERROR for
+  its float32 tiles, 1e-13 for its float64 planes);
 - where M overflows the accumulator (a float32 image whose partial sums leave float32's range,
   or any sum beyond float64's) the exact result is not computable in that type, and the pixel is
   not compared; NaN in the reference is NaN (or an integer output's lowest value) in the result.
@@ -188,6 +189,30 @@ def path_of(case: Case) -> str:
     return path
 
 
+def takes_tiles(case: Case) -> bool:
+    """Whether the call's FFT goes through the float32 tiles (cconv._fft.takes_tiles, on the
+    types cconv.api chooses for the call), whose error bound is TILE_ERROR's."""
+    api = cconv.api
+    out = np.dtype(case.dtype) if case.dtype else case.image.dtype
+    source = api._engine_dtype(case.image.dtype)
+    mode_code = api._mode_code(case.mode)
+    *_, engine_out, accumulator = api._choose_path(
+        case.kernel, "fft", source, case.image.dtype, out, mode_code, case.cval,
+        case.image.shape, case.threads)
+    constant = case.mode == "constant"
+    return ((not constant or math.isfinite(case.cval))
+            and cconv._fft.takes_tiles(source, engine_out, accumulator, case.kernel, out,
+                                       case.cval if constant else 0.0))
+
+
+def _tiles_may_overflow(case: Case, largest: float) -> bool:
+    """Whether the tiles' transforms, which sum a tile's samples, may leave float32's range
+    (the engine then finds infinity or NaN and takes the direct path)."""
+    tile = cconv._fft.tile_size(case.kernel.shape, case.image.shape,
+                                case.image.dtype.kind == "f")[0]
+    return tile * tile * largest * max(1.0, np.abs(case.kernel).sum()) >= FLOAT32_MAX / 16
+
+
 def check(case: Case) -> str | None:
     """None if the call keeps the contract (see the module's docstring); else what is wrong."""
     try:
@@ -220,8 +245,14 @@ def check(case: Case) -> str | None:
             reach = np.maximum(reach, row * float(np.finfo(np.float64).eps) / eps)
     elif path == "fft":
         largest = max(float(np.abs(finite).max(initial=0)), abs(finite_cval))
-        reach = np.full(reference.shape, np.abs(case.kernel).sum() * largest)
-        eps = 1e-13
+        fft_reach = np.full(reference.shape, np.abs(case.kernel).sum() * largest)
+        tiles = takes_tiles(case)
+        fft_eps = cconv._fft.TILE_ERROR / (case.kernel.size + 4) if tiles else 1e-13
+        if tiles and _tiles_may_overflow(case, largest):
+            # the engine then takes the direct path: either bound, the larger
+            eps64 = float(np.finfo(np.float64).eps)
+            fft_reach = np.maximum(fft_reach, reach * (eps + eps64) / (fft_eps + eps64))
+        reach, eps = fft_reach, fft_eps
     with np.errstate(over="ignore", invalid="ignore"):
         bound = (case.kernel.size + 4) * (eps + float(np.finfo(np.float64).eps)) * reach
     comparable = np.isfinite(bound)

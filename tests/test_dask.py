@@ -100,14 +100,21 @@ def test_named_filters(name, options, mode):
 
 
 def test_the_path_is_the_whole_images():
-    """A kernel for which 'auto' takes the FFT on the whole image: the chunks take it too."""
+    """A kernel for which 'auto' takes the FFT on the whole image: the chunks take it too. Its
+    float32 tiles lie elsewhere in a chunk, so a result may differ by 1 where the exact value
+    is within the FFT's error of a rounding tie (as it may from the reference)."""
     image = _image(np.uint8, (400, 380))
     kernel = RNG.uniform(0, 1, (63, 63))
     kernel /= kernel.sum()
     assert cconv.choose_method(kernel, "uint8", image.shape, 1) == "fft"
     lazy = da.from_array(image, chunks=(150, 200))
-    np.testing.assert_array_equal(cconv.correlate(lazy, kernel, threads=1).compute(),
-                                  cconv.correlate(image, kernel, threads=1))
+    chunked = cconv.correlate(lazy, kernel, threads=1).compute().astype(int)
+    whole = cconv.correlate(image, kernel, threads=1).astype(int)
+    assert np.abs(chunked - whole).max() <= 1
+    assert np.count_nonzero(chunked != whole) <= image.size // 10000
+    np.testing.assert_array_equal(
+        cconv.correlate(lazy, kernel, method="direct").compute(),
+        cconv.correlate(image, kernel, method="direct"))
 
 
 @settings(max_examples=60, deadline=None)
