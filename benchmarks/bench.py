@@ -4,6 +4,7 @@
     python benchmarks/bench.py --quick                      # fewer repeats, 1080p only
     python benchmarks/bench.py --chart docs/benchmark.png   # also draw the bar chart
     python benchmarks/bench.py --table filters              # only the named filters' table
+    python benchmarks/bench.py --table beyond               # only the beyond-the-matrix table
 
 For every case (image x kernel) and thread setting it prints the path cconv chose
 (cconv.choose_method: direct, separable or box), the median time of cconv, of each peer
@@ -24,6 +25,11 @@ unsharp_mask, emboss, edges) on a 1080p RGB uint8 array, on the same image as a 
 image, and on a Pillow RGBA image (alpha-correct), against the OpenCV calls giving the same
 result on the array and Pillow's own filter where it has one; each array result is checked
 against a float64 reference first.
+The third table, "beyond", times cases outside the matrix: large random kernels (31x31 to
+99x99, normalised) on gray and RGB uint8 and RGB float32, 16-bit and float64 images under small
+kernels, Sobel responses into float32 and int16, against the OpenCV call giving the same result
+(filter2D, or Sobel), after the same accuracy check (against numpy's float64 FFT of the
+border-extended image for kernels over 7x7, where scipy takes minutes).
 Set OPENBLAS_NUM_THREADS=1 (done below) so no idle BLAS threads spin during the timings.
 """
 
@@ -289,6 +295,112 @@ def filters_table(repeats, budget):
     print(f"| (cv2.filter2D, 3x3 sharpen) | - | {m['filter2D'] * 1e6:.1f} | - |")
 
 
+def beyond_cases():
+    """(image, kernel, output dtype or None, peer name, peer call taking the image): the cases
+    of the beyond-the-matrix table."""
+    rng = np.random.default_rng(26)
+
+    def random(size):
+        kernel = rng.uniform(0, 1, (size, size))
+        return f"random {size}x{size}", kernel / kernel.sum()
+
+    def filter2d(kernel, depth=-1):
+        k32 = kernel.astype(np.float32)
+        return lambda a: cv2.filter2D(a, depth, k32, borderType=cv2.BORDER_REPLICATE)
+
+    gray, rgb = photo_like(1080, 1920, 1, np.uint8), photo_like(1080, 1920, 3, np.uint8)
+    rgb32 = photo_like(1080, 1920, 3, np.float32)
+    cases = []
+    for size in (31, 47, 63, 99):
+        name, kernel = random(size)
+        for label, image in [("1080p gray uint8", gray), ("1080p RGB uint8", rgb),
+                             ("1080p RGB float32", rgb32)]:
+            cases.append((label, image, name, kernel, None, "cv2.filter2D", filter2d(kernel)))
+    for dtype, label in [(np.uint16, "uint16"), (np.int16, "int16"), (np.float64, "float64")]:
+        image = (gray.astype(np.float64) * (100 if dtype != np.float64 else 1 / 255)).astype(dtype)
+        for size in ((3, 5) if dtype != np.float64 else (3, 7)):
+            name, kernel = random(size)
+            cases.append((f"1080p gray {label}", image, name, kernel, None, "cv2.filter2D",
+                          filter2d(kernel)))
+    sobel_x = np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    cases.append(("1080p gray uint8", gray, "Sobel x", sobel_x, np.float32, "cv2.Sobel",
+                  lambda a: cv2.Sobel(a, cv2.CV_32F, 1, 0, borderType=cv2.BORDER_REPLICATE)))
+    signed = (gray.astype(np.int16) - 128) * 100
+    cases.append(("1080p gray int16", signed, "Sobel x", sobel_x, None, "cv2.Sobel",
+                  lambda a: cv2.Sobel(a, cv2.CV_16S, 1, 0, borderType=cv2.BORDER_REPLICATE)))
+    return cases
+
+
+def large_kernel_reference(image, kernel):
+    """float64 correlation with the 'nearest' border through numpy's FFT of the extended
+    image (error about 1e-15 of the largest value times the kernel's absolute sum)."""
+    kh, kw = kernel.shape
+    widths = [(kh // 2, kh - 1 - kh // 2), (kw // 2, kw - 1 - kw // 2)] + [(0, 0)] * (
+        image.ndim - 2)
+    padded = np.pad(image.astype(np.float64), widths, mode="edge")
+    size = padded.shape[:2]
+    spectrum = np.fft.rfft2(kernel[::-1, ::-1], s=size).reshape(
+        (size[0], size[1] // 2 + 1) + (1,) * (image.ndim - 2))
+    full = np.fft.irfft2(np.fft.rfft2(padded, s=size, axes=(0, 1)) * spectrum, s=size,
+                         axes=(0, 1))
+    return full[kh - 1:kh - 1 + image.shape[0], kw - 1:kw - 1 + image.shape[1]]
+
+
+def beyond_table(repeats, budget):
+    """The beyond-the-matrix table (see the module's docstring)."""
+    if cv2 is None:
+        print("the beyond table needs OpenCV")
+        return
+    print("\nbeyond the matrix, milliseconds; ratio = cconv / the OpenCV call\n")
+    print("| image | kernel | output | path | threads | cconv | OpenCV | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for label, image, name, kernel, dtype, peer, call in beyond_cases():
+        out = np.dtype(dtype or image.dtype)
+        result = cconv.correlate(image, kernel, dtype=dtype)
+        if max(kernel.shape) > 7 or ndimage is None:
+            reference = large_kernel_reference(image, kernel)
+        else:
+            reference = verify_reference(image, kernel)
+        problem = check_result(result, reference, kernel, image)
+        path = cconv.choose_method(kernel, image.dtype, image.shape)
+        if problem:
+            print(f"| {label} | {name} | {out} | {path} | - | FAILED accuracy check: "
+                  f"{problem} |||")
+            continue
+        for threads in (1, "all"):
+            set_threads(threads)
+            t = 1 if threads == 1 else None
+            m = median_times({"cconv": lambda: cconv.correlate(image, kernel, dtype=dtype,
+                                                               threads=t),
+                              "peer": lambda: call(image)}, repeats, budget)
+            print(f"| {label} | {name} | {out} | {path} | {threads} | {m['cconv'] * 1e3:.2f} | "
+                  f"{m['peer'] * 1e3:.2f} ({peer}) | {m['cconv'] / m['peer']:.2f} |",
+                  flush=True)
+    set_threads(1)
+
+
+def verify_reference(image, kernel):
+    k = kernel if image.ndim == 2 else kernel[:, :, None]
+    return ndimage.correlate(image.astype(np.float64), k, mode="nearest")
+
+
+def check_result(result, reference, kernel, image):
+    """None when `result` keeps the accuracy rules: floats within 1e-6 of the kernel's
+    absolute sum times the largest sample (the FFT tiles' bound; the direct path's is
+    tighter), integers equal to rint of the reference but for near-ties; else the problem."""
+    if result.dtype.kind == "f":
+        scale = np.abs(kernel).sum() * max(1.0, float(np.abs(image).max()))
+        error = np.abs(result - reference).max() / scale
+        return None if error < max(1e-6, kernel.size * np.finfo(result.dtype).eps) else (
+            f"error {error:.2e}")
+    info = np.iinfo(result.dtype)
+    expected = np.clip(np.rint(reference), info.min, info.max)
+    difference = np.abs(result.astype(np.float64) - expected)
+    if difference.max() > 1 or (difference > 0).mean() > 1e-3:
+        return f"{(difference > 0).mean():.3%} off, max {difference.max()}"
+    return None
+
+
 def verify_values(result, reference):
     """uint8 `result` against rint of the float64 `reference` (None when it agrees)."""
     expected = np.clip(np.rint(reference), 0, 255)
@@ -309,7 +421,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=None,
                         help="timed calls per contender, at least")
     parser.add_argument("--chart", metavar="PNG", help="also write a bar chart (needs matplotlib)")
-    parser.add_argument("--table", choices=["all", "matrix", "filters"], default="all",
+    parser.add_argument("--table", choices=["all", "matrix", "filters", "beyond"], default="all",
                         help="which tables to run (default: all)")
     args = parser.parse_args()
     if args.chart:
@@ -326,10 +438,12 @@ def main():
           + (f", Pillow {__import__('PIL').__version__}" if Image else ""))
     print(f"median of {repeats} or more interleaved calls (as many as take {budget} s, up to "
           f"{10 * repeats}), milliseconds; ratio = cconv / fastest peer\n")
-    if args.table != "filters":
+    if args.table in ("all", "matrix"):
         matrix_table(args, repeats, budget)
-    if args.table != "matrix":
+    if args.table in ("all", "filters"):
         filters_table(repeats, budget)
+    if args.table in ("all", "beyond"):
+        beyond_table(repeats, budget)
 
 
 def matrix_table(args, repeats, budget):
