@@ -178,7 +178,7 @@ _TILE_TYPES = frozenset(np.dtype(t) for t in (np.uint8, np.float32))
 # kernel's product, loading and storing), measured on 1080p gray and RGB uint8 images with the
 # AVX-512 module (float32 images take about 1.3x; the baseline module about 2x): see
 # docs/performance.md
-TILE_NS = {32: 3.0, 64: 2.6, 128: 2.4, 256: 3.0, 512: 4.2, 1024: 5.5}
+TILE_NS = {32: 3.0, 64: 2.6, 128: 2.2, 256: 2.4, 512: 4.0, 1024: 5.2}
 _FLOAT32_TILE_COST = 1.3
 
 

@@ -125,13 +125,16 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, out=None, 
         and a row) and makes two 1-D passes; 'box' needs a constant kernel and uses running
         window sums, whose cost does not grow with the size on integer images (exact integer
         sums) and only with the logarithm of the kernel's width on float images. All follow
-        the same accuracy and rounding rules. 'fft' multiplies spectra (numpy's float64
-        FFT), at a cost that does not grow with the kernel's size: 'auto' takes it for large
-        kernels on integer images. Its error is relative to the image's largest values times
-        the kernel's absolute sum (at most 1e-13 of that), not to each pixel's neighbourhood;
-        images holding NaN or infinity take the direct path instead. A forced 'fft' whose
-        error bound would reach integer outputs' rounding (int64 images of large values) or
-        overflow float64 raises ValueError.
+        the same accuracy and rounding rules. 'fft' multiplies spectra, at a cost that
+        barely grows with the kernel's size: float32 transforms of tiles for uint8 and float32
+        images into uint8 or float32 outputs (error at most 1e-6 of the kernel's absolute sum
+        times the image's largest value), float64 transforms of whole planes otherwise (at
+        most 1e-13 of it); 'auto' takes it for large kernels where it pays and, for integer
+        outputs, where that error stays far from the rounding. Its error is relative to the
+        image's largest values, not to each pixel's neighbourhood; images holding NaN or
+        infinity take the direct path instead. A forced 'fft' whose error bound would reach
+        integer outputs' rounding (int64 images of large values) or overflow float64 raises
+        ValueError.
     origin : int or (int, int), optional
         Shifts the kernel's anchor, as in scipy.ndimage: the anchor becomes
         ``(kh // 2 + origin_y, kw // 2 + origin_x)``, so a positive origin moves the result
@@ -457,10 +460,11 @@ def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:
     - 'separable': the kernel is an outer product of a column and a row (Gaussian, Sobel, a
       box of different weights per axis ...), to a few units in the last place, with the same
       zeros, and kh + kw multiply-adds beat the direct path's count.
-    - 'fft': only with `shape`, for integer images (of at most 16 bits under most kernels: see
-      the FFT's error in :func:`correlate`), where a kernel is so large that the FFT
-      path is expected to take at most 0.8x the direct path's time (on a 1080p image at one
-      thread, dense kernels from about 46x46 on RGB, 52x52 on gray). Images holding NaN or
+    - 'fft': only with `shape`, where a kernel is so large that the FFT path is expected to
+      take at most 0.8x the direct path's time: on uint8 and float32 images (its float32 tiles;
+      on a 1080p image at one thread, dense kernels from about 15x15 to 19x19), and on 16-bit
+      integer images into integer outputs (its float64 planes; from about 50x50), with its
+      error within the rounding policy (see :func:`correlate`). Images holding NaN or
       infinity, which an FFT would spread over the whole image, still take the direct path.
     - 'direct': everything else; one multiply-add per non-zero weight.
 

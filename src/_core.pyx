@@ -12,6 +12,7 @@ The files (one module; the .pxi are Cython includes):
 - direct.pxi, integer_direct.pxi, separable.pxi, box.pxi: one path each (block functions).
 - gradient.pxi: two separable kernels and their combination in one pass (edges).
 - alpha.pxi: premultiplying and dividing back (alpha-correct RGBA and LA).
+- fft.pxi: the FFT path's float32 tiles (large kernels); its transforms are in fft.h.
 - *.h: the vector code of the AVX2 and AVX-512 modules (row_taps.h, column_pass.h,
   integer_taps.h, window_sums.h, store_u8.h) and the CPU check (cpu_features.h).
 
