@@ -117,7 +117,7 @@ cdef inline int load_tile(const in_t *image, float *dst, Py_ssize_t index,
     cdef Py_ssize_t r, c, source
     cdef const in_t *src
     cdef float *row
-    cdef float bad = 0
+    cdef bint finite = True
     for r in range(tile):
         row = dst + r * ld
         source = row_source[y0 + r]
@@ -137,10 +137,9 @@ cdef inline int load_tile(const in_t *image, float *dst, Py_ssize_t index,
         else:
             for c in range(tile):
                 row[c] = cval if columns[c] < 0 else <float> src[columns[c] * channels]
-        if in_t is float:
-            for c in range(tile):
-                bad += row[c] - row[c]  # 0 for finite samples, NaN otherwise
-    return 0 if bad == 0 else 1
+        if in_t is float and not all_finite(row, tile):
+            finite = False
+    return 0 if finite else 1
 
 
 cdef inline int store_tile(float *values, out_t *out, Py_ssize_t index,
@@ -158,11 +157,11 @@ cdef inline int store_tile(float *values, out_t *out, Py_ssize_t index,
     cdef Py_ssize_t count = min(step_x, width - x0), r, c
     cdef const float *src
     cdef out_t *dst
-    cdef float bad = 0
+    cdef bint finite = True
     for r in range(min(step_y, height - y0)):
         src = values + r * ld
-        for c in range(count):
-            bad += src[c] - src[c]  # 0 for finite values, NaN otherwise
+        if not all_finite(src, count):
+            finite = False
         if grid != 0:  # exact sums lie on the grid: snapped to it, ties stay ties
             for c in range(count):
                 sums[c] = rint_float(src[c] / grid) * grid
@@ -174,7 +173,7 @@ cdef inline int store_tile(float *values, out_t *out, Py_ssize_t index,
         store_row(src, offset, row, count)
         for c in range(count):
             dst[c * channels] = row[c]
-    return 0 if bad == 0 else 1
+    return 0 if finite else 1
 
 
 cdef inline float rint_float(float v) noexcept nogil:
