@@ -77,7 +77,8 @@ def fft_correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out,
                         nonfinite += load_tile(&image[0, 0, 0], mine + part * area,
                                                2 * pair + part, per_plane, tiles_x, height,
                                                width, channels, step_y, step_x, tile,
-                                               row_source, column_source, <float> cval, ld)
+                                               row_source, column_source, anchor_x,
+                                               <float> cval, ld)
                     else:
                         memset(mine + part * area, 0, area * sizeof(float))
                 cconv_fft_tile(mine, mine + area, tile, mine + 2 * area,
@@ -104,18 +105,20 @@ cdef inline int load_tile(const in_t *image, float *dst, Py_ssize_t index,
                           Py_ssize_t width, Py_ssize_t channels,
                           Py_ssize_t step_y, Py_ssize_t step_x, Py_ssize_t tile,
                           const Py_ssize_t *row_source, const Py_ssize_t *column_source,
-                          float cval, Py_ssize_t ld) noexcept nogil:
+                          Py_ssize_t anchor_x, float cval, Py_ssize_t ld) noexcept nogil:
     """Real tile `index` (by plane, tile row, tile column, channel) of the border-extended image
     into dst (rows ld samples apart); 1 if it holds NaN or infinity, else 0."""
     cdef Py_ssize_t plane, channel, y0, x0
     tile_position(index, per_plane, tiles_x, channels, step_y, step_x, &plane, &channel, &y0,
                   &x0)
     cdef const Py_ssize_t *columns = column_source + x0
-    # all columns inside the image, in order (each step of a border's index table is +1 only
-    # there)
-    cdef bint inside = columns[0] >= 0 and columns[tile - 1] == columns[0] + tile - 1
+    # The tile's columns inside the image, [inside, outside), are a run of the image's own;
+    # those beside it (at the image's left and right edges) go through the border's table
+    cdef Py_ssize_t inside = min(tile, max(0, anchor_x - x0))
+    cdef Py_ssize_t outside = max(inside, min(tile, width + anchor_x - x0))
     cdef Py_ssize_t r, c, source
     cdef const in_t *src
+    cdef const in_t *run
     cdef float *row
     cdef bint finite = True
     for r in range(tile):
@@ -126,17 +129,17 @@ cdef inline int load_tile(const in_t *image, float *dst, Py_ssize_t index,
                 row[c] = cval
             continue
         src = image + ((plane * height + source) * width) * channels + channel
-        if inside and channels == 1:  # (a loop the compiler vectorises)
-            src += columns[0]
-            for c in range(tile):
-                row[c] = <float> src[c]
-        elif inside:
-            src += columns[0] * channels
-            for c in range(tile):
-                row[c] = <float> src[c * channels]
+        for c in range(inside):
+            row[c] = cval if columns[c] < 0 else <float> src[columns[c] * channels]
+        run = src + (x0 + inside - anchor_x) * channels
+        if channels == 1:  # (a loop the compiler vectorises)
+            for c in range(outside - inside):
+                row[inside + c] = <float> run[c]
         else:
-            for c in range(tile):
-                row[c] = cval if columns[c] < 0 else <float> src[columns[c] * channels]
+            for c in range(outside - inside):
+                row[inside + c] = <float> run[c * channels]
+        for c in range(outside, tile):
+            row[c] = cval if columns[c] < 0 else <float> src[columns[c] * channels]
         if in_t is float and not all_finite(row, tile):
             finite = False
     return 0 if finite else 1
