@@ -236,9 +236,9 @@ static void cconv_fft_scatter(const float *strip, float *tile, ptrdiff_t n, ptrd
 
 /* The n x n tile (re, im: row-major, rows CCONV_FFT_TILE_STRIDE(n) apart) convolved circularly
  * with the kernel whose spectrum is (spec_re, spec_im), in place; strip_re and strip_im hold
- * n * CCONV_FFT_STRIP samples each. With make_spectrum, the tile's spectrum times `scale` is written to spec_re and spec_im
- * instead (the tile is left transformed). The spectrum's layout is this function's own: row
- * strips, each as the strip transforms leave it. */
+ * n * CCONV_FFT_STRIP samples each. With make_spectrum, the tile's spectrum times `scale` is
+ * written to spec_re and spec_im instead (the tile is left transformed). The spectrum's layout
+ * is this function's own: row strips, each as the strip transforms leave it. */
 static void cconv_fft_tile(float *re, float *im, ptrdiff_t n, float *strip_re, float *strip_im,
                            float *spec_re, float *spec_im, const float *wr, const float *wi,
                            int make_spectrum, float scale)
