@@ -72,13 +72,14 @@ def exact_step(image: np.ndarray, weights: np.ndarray, mode: str, cval: float,
         largest = 255
     else:
         largest = max(abs(int(image.min(initial=0))), abs(int(image.max(initial=0))))
-    return _grid(m, weights, max(largest, abs(cval) if mode == "constant" else 0), tiles)
+    return _grid(m, float(np.abs(weights).sum()),
+                 max(largest, abs(cval) if mode == "constant" else 0), tiles)
 
 
-def _grid(m: int, weights: np.ndarray, largest: float, tiles: bool):
+def _grid(m: int, absolute_sum: float, largest: float, tiles: bool):
     """exact_step's 2**-m where the FFT can snap onto it, else None."""
     bound, exact = (8 * TILE_ERROR, 2.0 ** 22) if tiles else (1e4 * ERROR, 2.0 ** 50)
-    scale = np.abs(weights).sum() * max(1, largest)  # bounds every result
+    scale = absolute_sum * max(1, largest)  # bounds every result
     if bound * scale >= 2.0 ** -(m + 1) or scale * 2.0 ** m >= exact:
         return None
     return 2.0 ** -m
@@ -182,25 +183,30 @@ TILE_NS = {32: 3.0, 64: 2.6, 128: 2.2, 256: 2.4, 512: 4.0, 1024: 5.2}
 _FLOAT32_TILE_COST = 1.3
 
 
+def kernel_facts(weights: np.ndarray) -> tuple:
+    """(absolute sum, dyadic_exponent) of a kernel: what takes_tiles asks of it (cconv.api
+    caches them per kernel)."""
+    return float(np.abs(weights).sum()), dyadic_exponent(weights)
+
+
 def takes_tiles(source: np.dtype, output: np.dtype, accumulator: np.dtype,
-                weights: np.ndarray, out_dtype: np.dtype, cval: float = 0.0) -> bool:
+                kernel_shape: tuple, facts: tuple, out_dtype: np.dtype, cval: float = 0.0) -> bool:
     """Whether an FFT of this image (as the engine reads it) into this output (as the engine
     writes it, then as the call returns it) goes through the tiles: both uint8 or float32,
     float32 sums, a kernel that fits the largest tile, and for integer outputs (of uint8
     images only, whose largest sample is known), an error bound below the rounding margin.
-    `cval`: the constant border's, if any."""
+    `facts`: the kernel's kernel_facts; `cval`: the constant border's, if any."""
     if not (source in _TILE_TYPES and output in _TILE_TYPES and accumulator.itemsize == 4
-            and max(weights.shape) < max(TILE_NS)):
+            and max(kernel_shape) < max(TILE_NS)):
         return False
     if out_dtype.kind not in "iu":
         return True
+    absolute_sum, m = facts
     largest = max(255.0, abs(cval))
-    error = TILE_ERROR * float(np.abs(weights).sum()) * largest
-    if source != np.uint8 or error >= INTEGER_MARGIN:
+    if source != np.uint8 or TILE_ERROR * absolute_sum * largest >= INTEGER_MARGIN:
         return False
     # dyadic weights put results on exact ties: the planes snap them where tiles could not
-    m = dyadic_exponent(weights)
-    return m is None or _grid(m, weights, largest, True) is not None
+    return m is None or _grid(m, absolute_sum, largest, True) is not None
 
 
 def tile_size(kernel_shape: tuple, shape: tuple, float_image: bool) -> tuple:
@@ -238,7 +244,10 @@ def correlate_tiles(engine, source: np.ndarray, result: np.ndarray, weights: np.
 _TYPE_NAMES = {np.dtype(np.uint8): "uint8_t", np.dtype(np.float32): "float"}
 
 
-# Planes: kernels with fewer weights never pay on images of any size (direct: 0.03 ns a tap)
+# Kernels with fewer weights never pay on images of any size (the direct path's cost grows
+# with the weights): through the tiles (at 9x9 they took 1.2-2.4x the direct path's time),
+# through the planes
+MIN_TILE_TAPS = 100
 MIN_TAPS = 400
 
 # The cost model of method='auto', in ns on this project's 2-core machine at one thread: the

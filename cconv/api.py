@@ -236,8 +236,9 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
             path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
         centre = 0.0
     tiles = (path == "fft" and (mode_code != _CONSTANT or math.isfinite(cval))
-             and _fft.takes_tiles(source.dtype, engine_out_dtype, accumulator, weights,
-                                  out_dtype, cval if mode_code == _CONSTANT else 0.0))
+             and _fft.takes_tiles(source.dtype, engine_out_dtype, accumulator, weights.shape,
+                                  _fft_facts(weights), out_dtype,
+                                  cval if mode_code == _CONSTANT else 0.0))
     if path == "fft" and not tiles:
         if _fft.usable(image, mode, cval):
             if method == "fft":  # 'auto' takes it only where it is accurate (_fft_pays)
@@ -604,7 +605,10 @@ def _fft_pays(weights: np.ndarray, shape: tuple, image_dtype: np.dtype, source: 
     to the image's largest samples. Through the planes, integer images to integer outputs only,
     where the error (at most 1e-13 of the largest value the dtype holds times the kernel's
     absolute sum) stays below 1e-4: not for int32 pixels under most kernels."""
-    tiles = _fft.takes_tiles(source, engine_out_dtype, accumulator, weights, out_dtype)
+    if weights.size < _fft.MIN_TILE_TAPS:  # (the common case, at no cost per call)
+        return False
+    tiles = _fft.takes_tiles(source, engine_out_dtype, accumulator, weights.shape,
+                             _fft_facts(weights), out_dtype)
     if not tiles:
         if image_dtype.kind not in "iu" or out_dtype.kind not in "iu":
             return False
@@ -614,6 +618,11 @@ def _fft_pays(weights: np.ndarray, shape: tuple, image_dtype: np.dtype, source: 
     return _fft.pays(np.count_nonzero(weights), shape, weights.shape, accumulator.itemsize,
                      threads, _engine.engine.__name__.endswith("baseline"), tiles,
                      source.kind == "f")
+
+
+def _fft_facts(weights: np.ndarray) -> tuple:
+    """cconv._fft.kernel_facts, cached per kernel."""
+    return _by_kernel(_fft.kernel_facts, weights)
 
 
 def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_image: bool):

@@ -201,7 +201,8 @@ def takes_tiles(case: Case) -> bool:
         case.image.shape, case.threads)
     constant = case.mode == "constant"
     return ((not constant or math.isfinite(case.cval))
-            and cconv._fft.takes_tiles(source, engine_out, accumulator, case.kernel, out,
+            and cconv._fft.takes_tiles(source, engine_out, accumulator, case.kernel.shape,
+                                       cconv._fft.kernel_facts(case.kernel), out,
                                        case.cval if constant else 0.0))
 
 

@@ -291,6 +291,7 @@ def test_tiles_refuse_nothing_a_forced_fft_can_do_exactly():
     image = random_image((60, 50), np.uint8, rng)
     kernel = rng.uniform(0, 1, (30, 30))  # an absolute sum near 450
     assert not cconv._fft.takes_tiles(np.dtype(np.uint8), np.dtype(np.uint8),
-                                      np.dtype(np.float32), kernel, np.dtype(np.uint8))
+                                      np.dtype(np.float32), kernel.shape,
+                                      cconv._fft.kernel_facts(kernel), np.dtype(np.uint8))
     result = cconv.correlate(image, kernel / 100, method="fft")
     assert_matches_reference(result, reference_filter(image, kernel / 100), kernel / 100, image)
