@@ -277,7 +277,7 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
                                 result.reshape(planes_shape), weights, anchor, channels,
                                 mode_code, cval, offset, grid, threads):
             return _finish(result, out, out_dtype, direct)
-        # NaN or infinity in the image: the direct path keeps them where they are
+        # NaN or infinity in the image, or sums beyond float32: the direct path takes them
         path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
     _compiled(engine, source.dtype, engine_out_dtype, accumulator)(
         source.reshape(planes_shape),
