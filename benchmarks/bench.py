@@ -136,20 +136,14 @@ def peers(image, kernel, separable, is_box, threads):
 
 
 def verify(image, kernel, result):
-    """cconv's result against scipy in float64 (None when scipy is missing, else ok/error)."""
+    """cconv's result against scipy in float64 (None when scipy is missing or it agrees, else
+    the problem): floats within the kernel's size times eps of the kernel's absolute sum times
+    the largest sample."""
     if ndimage is None:
         return None
-    k = kernel if image.ndim == 2 else kernel[:, :, None]
-    reference = ndimage.correlate(image.astype(np.float64), k, mode="nearest")
-    if result.dtype.kind == "f":
-        scale = np.abs(kernel).sum() * max(1.0, float(np.abs(image).max()))
-        error = np.abs(result - reference).max() / scale
-        return None if error < kernel.size * np.finfo(result.dtype).eps else f"error {error:.2e}"
-    expected = np.clip(np.rint(reference), 0, 255)
-    difference = np.abs(result.astype(np.float64) - expected)
-    if difference.max() > 1 or (difference > 0).mean() > 1e-3:
-        return f"{(difference > 0).mean():.3%} off, max {difference.max()}"
-    return None
+    return check_result(result, verify_reference(image, kernel), kernel, image,
+                        kernel.size * np.finfo(result.dtype).eps if result.dtype.kind == "f"
+                        else 0.0)
 
 
 def median_times(functions, repeats, budget=0.0):
@@ -384,26 +378,22 @@ def verify_reference(image, kernel):
     return ndimage.correlate(image.astype(np.float64), k, mode="nearest")
 
 
-def check_result(result, reference, kernel, image):
-    """None when `result` keeps the accuracy rules: floats within 1e-6 of the kernel's
-    absolute sum times the largest sample (the FFT tiles' bound; the direct path's is
-    tighter), integers equal to rint of the reference but for near-ties; else the problem."""
+def check_result(result, reference, kernel, image, share=0.0):
+    """None when `result` keeps the accuracy rules: floats within `share` (at least 1e-6, the
+    FFT tiles' bound) of the kernel's absolute sum times the largest sample, integers equal to
+    rint of the reference but for near-ties; else the problem."""
     if result.dtype.kind == "f":
         scale = np.abs(kernel).sum() * max(1.0, float(np.abs(image).max()))
         error = np.abs(result - reference).max() / scale
-        return None if error < max(1e-6, kernel.size * np.finfo(result.dtype).eps) else (
-            f"error {error:.2e}")
-    info = np.iinfo(result.dtype)
-    expected = np.clip(np.rint(reference), info.min, info.max)
-    difference = np.abs(result.astype(np.float64) - expected)
-    if difference.max() > 1 or (difference > 0).mean() > 1e-3:
-        return f"{(difference > 0).mean():.3%} off, max {difference.max()}"
-    return None
+        return None if error < max(1e-6, share) else f"error {error:.2e}"
+    return verify_values(result, reference)
 
 
 def verify_values(result, reference):
-    """uint8 `result` against rint of the float64 `reference` (None when it agrees)."""
-    expected = np.clip(np.rint(reference), 0, 255)
+    """Integer `result` against rint of the float64 `reference`, saturated (None when it
+    agrees but for near-ties)."""
+    info = np.iinfo(result.dtype)
+    expected = np.clip(np.rint(reference), info.min, info.max)
     difference = np.abs(result.astype(np.float64) - expected)
     if difference.max() > 1 or (difference > 0).mean() > 1e-3:
         return f"{(difference > 0).mean():.3%} off, max {difference.max()}"

@@ -226,22 +226,19 @@ def tile_size(kernel_shape: tuple, shape: tuple, float_image: bool) -> tuple:
     return best
 
 
-def correlate_tiles(engine, source: np.ndarray, result: np.ndarray, weights: np.ndarray,
+def correlate_tiles(function, source: np.ndarray, result: np.ndarray, weights: np.ndarray,
                     anchor: tuple, channels: int, mode_code: int, cval: float, offset: float,
                     grid, threads: int) -> bool:
     """The tiles' correlation of `source` ((N, H, W*C), as the engine reads it) into `result`
-    (the same, as the engine writes it), rounded onto `grid` first where it is not None; False
-    (and `result` partly written) if the image holds NaN or infinity, or sums so large that
-    the transforms overflowed."""
+    (the same, as the engine writes it) by `function` (the engine's fft_correlate for their
+    types), rounded onto `grid` first where it is not None; False (and `result` partly
+    written) if the image holds NaN or infinity, or sums so large that the transforms
+    overflowed."""
     tile = tile_size(weights.shape, source.shape[:2] + (source.shape[2] // channels, channels),
                      source.dtype.kind == "f")[0]
     kernel = np.ascontiguousarray(weights, np.float32)
-    function = engine.fft_correlate[_TYPE_NAMES[source.dtype], _TYPE_NAMES[result.dtype]]
     return function(source, result, kernel, channels, anchor[0], anchor[1], mode_code, cval,
                     offset, grid or 0.0, tile, threads)
-
-
-_TYPE_NAMES = {np.dtype(np.uint8): "uint8_t", np.dtype(np.float32): "float"}
 
 
 # Kernels with fewer weights never pay on images of any size (the direct path's cost grows

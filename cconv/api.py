@@ -273,7 +273,9 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
     if tiles:  # (takes_tiles kept their error within the contract; they detect overflow)
         grid = (_fft.exact_step(image, weights, mode, cval, tiles=True)
                 if out_dtype.kind in "iu" else None)
-        if _fft.correlate_tiles(engine, source.reshape(planes_shape),
+        function = engine.fft_correlate[_ENGINE_TYPE_NAMES[source.dtype],
+                                        _ENGINE_TYPE_NAMES[engine_out_dtype]]
+        if _fft.correlate_tiles(function, source.reshape(planes_shape),
                                 result.reshape(planes_shape), weights, anchor, channels,
                                 mode_code, cval, offset, grid, threads):
             return _finish(result, out, out_dtype, direct)
