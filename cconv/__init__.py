@@ -6,8 +6,8 @@
 ((4, 6, 3), dtype('uint8'))
 
 The array API (correlate, convolve) and the kernel presets import without Pillow; the
-ready-made filters, which also take Pillow images, and cconv.ndimage (scipy.ndimage's
-convolution filters on cconv's engine) load on first use.
+ready-made filters, which also take Pillow images, error-diffusion dithering (dither) and
+cconv.ndimage (scipy.ndimage's convolution filters on cconv's engine) load on first use.
 """
 
 import importlib
@@ -20,12 +20,14 @@ _FILTERS = ("Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "sha
             "unsharp_mask")
 
 __all__ = ["METHODS", "MODES", "__version__", "build_info", "choose_method", "convolve",
-           "correlate", "kernels", "show_config", *_FILTERS]
+           "correlate", "dither", "kernels", "show_config", *_FILTERS]
 
 
 def __getattr__(name):
     if name in ("ndimage", "dask"):
         value = importlib.import_module(f".{name}", __name__)
+    elif name == "dither":
+        value = importlib.import_module(".dithering", __name__).dither
     elif name in _FILTERS:
         value = getattr(importlib.import_module(".filters", __name__), name)
     else:

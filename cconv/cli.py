@@ -31,7 +31,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".we
                   ".pgm", ".pbm", ".tga"}
 # Preset and filter parameters that have an option of their own (all optional).
 PARAMETERS = {"sigma": float, "size": int, "amount": float, "length": int, "angle": float,
-              "neighbours": int, "method": str, "threshold": float}
+              "neighbours": int, "method": str, "threshold": float, "levels": int}
 EXIT_FAILED, EXIT_USAGE = 1, 2
 DEFAULT_MAX_PIXELS = 2 * Image.MAX_IMAGE_PIXELS  # where Pillow itself refuses an image
 STDIO = "-"
@@ -106,6 +106,8 @@ def _parser():
     for name, kind in PARAMETERS.items():
         parser.add_argument(f"--{name}", type=kind, default=None,
                             help=f"the preset's {name!r} parameter (see --list)")
+    parser.add_argument("--serpentine", action="store_true",
+                        help="dither: scan odd rows right to left")
     parser.add_argument("--offset", type=float, default=0.0,
                         help="added to the result before rounding (kernels and presets)")
     parser.add_argument("--mode", default="nearest", choices=MODES,
@@ -179,6 +181,8 @@ def _setup(args) -> _Setup:
 
 def _kernel_and_params(args):
     params = {name: getattr(args, name) for name in PARAMETERS if getattr(args, name) is not None}
+    if args.serpentine:
+        params["serpentine"] = True
     if args.kernel is not None or args.kernel_file is not None:
         if params:
             raise UsageError(f"--{next(iter(params))} applies to a named filter, not to a kernel")

@@ -21,7 +21,7 @@ import inspect
 import numpy as np
 from PIL import ImageFilter
 
-from . import _dask, api, images, kernels
+from . import _dask, api, dithering, images, kernels
 from .api import as_image, as_kernel, correlate, round_and_saturate
 
 __all__ = [
@@ -68,6 +68,12 @@ def filter(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, threads=None,
         named = inspect.signature(function).parameters.values()
         accepted = {p.name for p in named if p.kind is not p.VAR_KEYWORD} - {"image"} \
             - set(options)
+        if not any(p.kind is p.VAR_KEYWORD for p in named):  # dither: not every option
+            taken = {p.name for p in named}
+            for name in set(options) - taken:
+                value, default = options.pop(name), _FILTER_DEFAULTS[name]
+                if value is not default and (type(value) is np.ndarray or value != default):
+                    raise ValueError(f"`{name}` does not apply to the filter {kernel!r}")
         if normalize:
             raise ValueError(f"`normalize` applies to kernels and presets, not to the filter "
                              f"{kernel!r}")
@@ -187,8 +193,13 @@ FILTERS = {
     "unsharp-mask": unsharp_mask,
     "emboss": emboss,
     "edges": edges,
+    "dither": dithering.dither,
 }
 """Named filters (hyphenated, as the command line spells them) -> function."""
+
+
+_FILTER_DEFAULTS = {name: parameter.default for name, parameter
+                    in inspect.signature(filter).parameters.items()}
 
 
 def _preset(function, *args):

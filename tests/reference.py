@@ -108,3 +108,87 @@ def fft_reference(image, kernel, mode="nearest", cval=0.0):
     index[rows_axis] = slice(kh - 1, kh - 1 + height)
     index[rows_axis + 1] = slice(kw - 1, kw - 1 + width)
     return full[tuple(index)]
+
+
+# Diffusion kernels as printed in the literature: the pixel is the 0 marked in the first row's
+# middle (everything left of it and itself is 0), weights / divisor.
+DIFFUSION_MATRICES = {
+    "floyd-steinberg": ([[0, 0, 7], [3, 5, 1]], 16),
+    "jarvis-judice-ninke": ([[0, 0, 0, 7, 5], [3, 5, 7, 5, 3], [1, 3, 5, 3, 1]], 48),
+    "stucki": ([[0, 0, 0, 8, 4], [2, 4, 8, 4, 2], [1, 2, 4, 2, 1]], 42),
+    "atkinson": ([[0, 0, 0, 1, 1], [0, 1, 1, 1, 0], [0, 0, 1, 0, 0]], 8),
+    "burkes": ([[0, 0, 0, 8, 4], [2, 4, 8, 4, 2]], 32),
+    "sierra": ([[0, 0, 0, 5, 3], [2, 4, 5, 4, 2], [0, 2, 3, 2, 0]], 32),
+    "sierra-2": ([[0, 0, 0, 4, 3], [1, 2, 3, 2, 1]], 16),
+    "sierra-lite": ([[0, 0, 2], [1, 1, 0]], 4),
+}
+
+
+def dither_reference(image, levels=None, palette=None, method="floyd-steinberg",
+                     serpentine=False, pillow_threshold=False):
+    """Error diffusion of one (H, W) or (H, W, C) image, pixel by pixel in plain Python: the
+    definition in cconv.dither's docstring. pillow_threshold: two levels of uint8 split as
+    Pillow's convert('1') does (above 128 white), to check that the arithmetic is Pillow's."""
+    image = np.asarray(image)
+    pixels = image if image.ndim == 3 else image[:, :, None]
+    height, width, channels = pixels.shape
+    integer = image.dtype.kind in "ui"
+    if integer:
+        lowest, highest = int(np.iinfo(image.dtype).min), int(np.iinfo(image.dtype).max)
+    else:
+        lowest, highest = 0.0, 1.0
+    matrix, divisor = DIFFUSION_MATRICES[method]
+    centre = len(matrix[0]) // 2
+    taps = [(dy, dx - centre, w) for dy, row in enumerate(matrix) for dx, w in enumerate(row)
+            if w]
+    if palette is None:
+        count = 2 if levels is None else levels
+        if integer:  # lowest + i * span / (count - 1), rounded half up, in exact integers
+            span = highest - lowest
+            choices = [lowest + (2 * i * span + count - 1) // (2 * (count - 1))
+                       for i in range(count)]
+        else:
+            choices = [i / (count - 1) for i in range(count)]
+    else:
+        colours = [[int(v) if integer else float(v) for v in np.atleast_1d(colour)]
+                   for colour in np.asarray(palette).reshape(len(palette), -1)]
+    pushed = [[[0 if integer else 0.0] * channels for _ in range(width)]
+              for _ in range(height)]
+    out = np.empty_like(pixels)
+    for y in range(height):
+        backwards = serpentine and y % 2 == 1
+        for x in (range(width - 1, -1, -1) if backwards else range(width)):
+            values = []
+            for c in range(channels):
+                sample, total = pixels[y, x, c], pushed[y][x][c]
+                if integer:
+                    quotient = abs(total) // divisor  # truncated toward zero
+                    value = int(sample) + (quotient if total >= 0 else -quotient)
+                else:
+                    value = float(sample) + total
+                if not value >= lowest:
+                    value = lowest
+                values.append(min(value, highest))
+            if palette is not None:
+                distances = []
+                for k, colour in enumerate(colours):
+                    distance = 0.0
+                    for c in range(channels):
+                        d = float(values[c]) - float(colour[c])
+                        distance = distance + d * d
+                    distances.append((distance, k))
+                chosen = colours[min(distances)[1]]
+            elif pillow_threshold:
+                chosen = [highest if values[0] > 128 else lowest]
+            else:
+                chosen = [min(choices, key=lambda level: (abs(level - v), level))
+                          for v in values]
+            for c in range(channels):
+                out[y, x, c] = chosen[c]
+                error = values[c] - chosen[c]
+                for dy, dx, weight in taps:
+                    yy, xx = y + dy, x - dx if backwards else x + dx
+                    if yy < height and 0 <= xx < width:
+                        pushed[yy][xx][c] += weight * error if integer else \
+                            error * (weight / divisor)
+    return out.reshape(image.shape)

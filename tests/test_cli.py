@@ -42,6 +42,23 @@ def test_one_file_with_a_preset_and_parameters(tmp_path, photo):
     np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out.png")), expected)
 
 
+def test_dither(tmp_path, photo):
+    gray = tmp_path / "gray.png"
+    Image.open(photo).convert("L").save(gray)
+    done = run(gray, "-o", tmp_path / "bits.png", "--filter", "dither", "--method", "stucki",
+               "--serpentine", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    written = Image.open(tmp_path / "bits.png")
+    assert written.mode == "1"
+    expected = cconv.dither(Image.open(gray), method="stucki", serpentine=True)
+    np.testing.assert_array_equal(np.asarray(written), np.asarray(expected))
+    done = run(photo, "-o", tmp_path / "four.png", "--filter", "dither", "--levels", 4,
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "four.png")),
+                                  cconv.dither(np.asarray(Image.open(photo)), 4))
+
+
 def test_kernel_text_and_kernel_file(tmp_path, photo):
     text = "0 -1 0; -1 5 -1; 0 -1 0"
     assert run(photo, "-o", tmp_path / "a.png", "--kernel", text, cwd=tmp_path).returncode == 0
@@ -81,7 +98,10 @@ def test_list_help_and_version(tmp_path):
      (["photo.png", "--filter", "gaussian", "--sigma", "-1"], "sigma", 2),
      (["photo.png", "-o", "photo.png"], "exists and is an input", 1),
      (["photo.png", "-o", "out.2ty73_xf"], "unknown output format", 1),
-     (["photo.png", "--threads", "0"], "threads", 2)],
+     (["photo.png", "--threads", "0"], "threads", 2),
+     (["photo.png", "--filter", "dither", "--mode", "wrap"], "`mode` does not apply", 2),
+     (["photo.png", "--filter", "dither", "--levels", "1"], "levels", 2),
+     (["photo.png", "--filter", "blur", "--serpentine"], "serpentine", 2)],
 )
 def test_errors_print_one_line_and_documented_status(tmp_path, photo, args, message, status):
     (tmp_path / "notes.png").write_text("not a picture")

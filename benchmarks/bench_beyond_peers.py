@@ -1,0 +1,99 @@
+"""Time what cconv does that its peers do partly or not at all, against the nearest thing they
+have, on 1920x1080 images (the bundled photo, resized).
+
+    python benchmarks/bench_beyond_peers.py            # every table
+    python benchmarks/bench_beyond_peers.py --quick    # fewer repeats
+
+- dither: error diffusion, against Pillow's Floyd-Steinberg (``convert('1')`` for two gray
+  levels, ``quantize(palette=...)`` for a palette), Pillow image in, Pillow image out on both
+  sides; cconv's own other kernels for scale. Each cconv result is first checked against
+  Pillow's (the same average tone over 16x16 blocks: the two differ pixel by pixel, since
+  Pillow sends 128 to black and its palette search is its own).
+
+Calls are interleaved and the median reported (benchmarks/bench.py's median_times); "1" runs
+cconv with threads=1, "all" with every core (Pillow is single-threaded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+import cconv  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench import median_times  # noqa: E402
+
+
+def photo(mode):
+    path = Path(cconv.__file__).parent / "data" / "grace_hopper.jpg"
+    return Image.open(path).convert(mode).resize((1920, 1080), Image.Resampling.BICUBIC)
+
+
+def same_tone(ours, theirs):
+    """Largest difference of the mean over 16x16 blocks, in levels of 255."""
+    a = np.asarray(ours.convert("RGB"), np.float64)
+    b = np.asarray(theirs.convert("RGB"), np.float64)
+    blocks = (a - b)[:1072, :1920].reshape(67, 16, 120, 16, 3).mean(axis=(1, 3))
+    return np.abs(blocks).max()
+
+
+def dither_table(repeats, budget):
+    gray, rgb = photo("L"), photo("RGB")
+    web = np.array([[r, g, b] for r in (0, 85, 170, 255) for g in (0, 85, 170, 255)
+                    for b in (0, 85, 170, 255)][::4])  # 16 colours
+    palette_image = Image.new("P", (1, 1))
+    palette_image.putpalette(web.astype(np.uint8).tobytes())
+    eight = np.array([[r, g, b] for r in (0, 255) for g in (0, 255) for b in (0, 255)])
+    eight_image = Image.new("P", (1, 1))
+    eight_image.putpalette(eight.astype(np.uint8).tobytes())
+    floyd = Image.Dither.FLOYDSTEINBERG
+    cases = [
+        ("L -> 1 bit, Floyd-Steinberg", lambda t: cconv.dither(gray, threads=t),
+         lambda: gray.convert("1")),
+        ("RGB, 2 levels a channel (8 colours)", lambda t: cconv.dither(rgb, threads=t),
+         lambda: rgb.quantize(palette=eight_image, dither=floyd)),
+        ("RGB -> P, 16-colour palette", lambda t: cconv.dither(rgb, palette=web, threads=t),
+         lambda: rgb.quantize(palette=palette_image, dither=floyd)),
+        ("L -> 1 bit, Stucki, serpentine",
+         lambda t: cconv.dither(gray, method="stucki", serpentine=True, threads=t), None),
+        ("L -> 1 bit, Jarvis-Judice-Ninke",
+         lambda t: cconv.dither(gray, method="jarvis-judice-ninke", threads=t), None),
+    ]
+    print("\ndither, 1920x1080 photo, Pillow image in and out, milliseconds; ratio = cconv / "
+          "Pillow\n")
+    print("| case | threads | cconv | Pillow | ratio | tone difference (16x16 blocks) |")
+    print("|---|---|---|---|---|---|")
+    for name, ours, theirs in cases:
+        tone = f"{same_tone(ours(1), theirs()):.1f} / 255" if theirs else "-"
+        for threads in (1, None):
+            functions = {"cconv": lambda: ours(threads)}
+            if theirs:
+                functions["Pillow"] = theirs
+            m = median_times(functions, repeats, budget)
+            peer = f"{m['Pillow'] * 1e3:.2f}" if theirs else "-"
+            ratio = f"{m['cconv'] / m['Pillow']:.2f}" if theirs else "-"
+            print(f"| {name} | {threads or 'all'} | {m['cconv'] * 1e3:.2f} | {peer} | {ratio} "
+                  f"| {tone} |", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = parser.parse_args()
+    repeats, budget = (5, 0.05) if args.quick else (15, 0.3)
+    info = cconv.build_info()
+    print(f"cconv {info['version']} (simd {info['simd']}, openmp {info['openmp']}); "
+          f"{os.cpu_count()} CPUs; numpy {np.__version__}, Pillow {Image.__version__}")
+    dither_table(repeats, budget)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,349 @@
+"""Error-diffusion dithering (module ``cconv._dither``): private, call ``cconv.dither``.
+
+cconv.dither's docstring is the definition this loop follows. Each pixel, in scan order, is
+corrected by the errors its neighbours pushed onto it, clipped, replaced by the nearest level or
+palette colour, and its own error pushed on to the pixels after it. Integer images keep the
+pushed errors as exact integer sums (divided once, truncating toward zero, when read: Pillow's
+rule), float images as float64 sums of error times weight / divisor. A scalar loop, compiled
+once for every CPU (CMakeLists.txt); directives are set there too.
+"""
+
+from cython.parallel cimport prange
+from libc.math cimport INFINITY, trunc
+from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc
+from libc.string cimport memset
+
+ctypedef fused dither_t:
+    uint8_t
+    int8_t
+    uint16_t
+    int16_t
+    uint32_t
+    int32_t
+    float
+    double
+
+# Pushed errors: exact int32 sums for 8- and 16-bit images, float64 for the others (exact
+# integers still for 32-bit ones: their sums stay far below 2**53).
+ctypedef fused error_t:
+    int32_t
+    double
+
+cdef enum:
+    DITHER_MAX_TAPS = 16
+    DITHER_MAX_CHANNELS = 8  # (the Python side dithers more in groups)
+    DITHER_MARGIN = 2  # columns of the error rows past each side: the widest kernel's reach
+    DITHER_CHUNK = 16  # pixels whose pushed errors are gathered at once (see dither_image)
+    CACHE_BITS = 16  # slots of the palette's cache of nearest colours: 2 ** CACHE_BITS
+
+
+cdef struct Scan:
+    Py_ssize_t height, width  # of one image
+    Py_ssize_t taps  # errors gathered from the rows above (the current row's are `carry`)
+    Py_ssize_t dy[2][DITHER_MAX_TAPS]  # per parity of the row (serpentine), in summing order
+    Py_ssize_t dx[2][DITHER_MAX_TAPS]
+    Py_ssize_t kept  # rows of errors kept: the deepest row + the two being dithered
+    int shift  # the divisor is 2 ** shift (integer errors), or -1
+    Py_ssize_t levels, colours  # colours > 0: a palette, else `levels` levels
+    bint serpentine
+
+
+cdef struct Palette:
+    const double *colours  # (count, channels)
+    Py_ssize_t count
+    # 8-bit images of up to 4 channels: a direct-mapped cache of the nearest colour to each
+    # corrected pixel seen (its samples packed as the key, -1 in an empty slot), or NULL
+    int64_t *keys
+    uint8_t *numbers
+
+
+cdef struct Row:  # where a row gathers from (error_t pointers: a struct cannot be fused)
+    void *gathered[DITHER_MAX_TAPS]  # where each tap's errors are read, shifted by its offset
+    const void *weights
+
+
+def dither(const dither_t[:, :, :, ::1] image, dither_t[:, :, :, ::1] out,
+           uint8_t[:, :, ::1] index, const Py_ssize_t[:, :, ::1] offsets,
+           const error_t[:, ::1] weights, const error_t[::1] carry, error_t divisor,
+           const error_t[::1] level_values, const double[:, ::1] palette, bint serpentine,
+           int threads):
+    """Dither each image of `image` (images, height, width, channels) into `out`.
+
+    Each pixel's pushed errors are gathered: offsets (2, taps, 2) are the rows above and the
+    columns left of it of the pixels whose errors it takes, with weights (2, taps), for even and
+    odd rows (they differ when serpentine), in the order a row-by-row scan would have pushed
+    them; then carry[1] times the error of the pixel before the previous in the row and
+    carry[0] times the previous one's. Weights are integers for integer images, else
+    weight / divisor (divisor then unused).
+    Without a palette (no rows): each channel on its own to the nearest of `level_values`
+    (ascending). With one (colours, channels; float64): all channels together to the nearest
+    colour, its number written to `index` (images, height, width), the colour to `out`;
+    level_values then holds the range the corrected samples are clipped to (lowest, highest).
+    Images run in parallel; each has at most DITHER_MAX_CHANNELS channels.
+    """
+    cdef Scan scan
+    cdef Py_ssize_t images = image.shape[0], channels = image.shape[3], number, t, p
+    cdef Py_ssize_t deepest = 0
+    cdef error_t *table = NULL
+    scan.height = image.shape[1]
+    scan.width = image.shape[2]
+    scan.colours = palette.shape[0]
+    scan.levels = level_values.shape[0]
+    scan.taps = offsets.shape[1]
+    if not 0 < scan.taps <= DITHER_MAX_TAPS or channels > DITHER_MAX_CHANNELS:
+        raise ValueError("dither: 1 to 16 taps and at most 8 channels")
+    for p in range(2):
+        for t in range(scan.taps):
+            scan.dy[p][t] = offsets[p, t, 0]
+            scan.dx[p][t] = offsets[p, t, 1]
+            deepest = max(deepest, scan.dy[p][t])
+    scan.kept = deepest + 2
+    scan.serpentine = serpentine
+    scan.shift = -1
+    if error_t is int32_t:
+        for t in range(31):
+            if divisor == (<int32_t> 1) << t:
+                scan.shift = t
+    if images == 0 or channels == 0 or scan.width == 0 or scan.height == 0:
+        return
+    with nogil:
+        if (error_t is int32_t and not scan.colours
+                and level_values[scan.levels - 1] - level_values[0] < 65536):
+            table = quantisation_table(&level_values[0], scan.levels)
+        for number in prange(images, schedule="dynamic", num_threads=threads):
+            dither_image(&image[0, 0, 0, 0], &out[0, 0, 0, 0], &index[0, 0, 0], number,
+                         channels, &scan, &weights[0, 0], carry[0], carry[1], divisor,
+                         &level_values[0], &palette[0, 0] if scan.colours else NULL, table)
+        free(table)
+
+
+cdef error_t *quantisation_table(const error_t *levels, Py_ssize_t count) noexcept nogil:
+    """The nearest level to each integer from the lowest level to the highest (index: the
+    value minus the lowest level): a load instead of a search for 8- and 16-bit images."""
+    cdef Py_ssize_t size = <Py_ssize_t> (levels[count - 1] - levels[0]) + 1, v
+    cdef error_t *table = <error_t *> malloc(size * sizeof(error_t))
+    if table == NULL:  # (then each sample searches the levels)
+        return NULL
+    for v in range(size):
+        table[v] = nearest_level(levels[0] + v, levels, count)
+    return table
+
+
+cdef inline error_t nearest_level(error_t v, const error_t *levels,
+                                  Py_ssize_t count) noexcept nogil:
+    """The level nearest v, the lower on a tie; v lies between the first and the last."""
+    cdef Py_ssize_t low = 0, high = count - 1, middle
+    while high - low > 1:  # levels[low] <= v <= levels[high]
+        middle = (low + high) // 2
+        if levels[middle] <= v:
+            low = middle
+        else:
+            high = middle
+    return levels[low + (levels[high] - v < v - levels[low])]  # (no branch to mispredict)
+
+
+cdef inline Py_ssize_t nearest_colour(const error_t *v, const double *palette,
+                                      Py_ssize_t colours, Py_ssize_t channels) noexcept nogil:
+    """The number of the palette colour nearest v (squared distance in float64, over the
+    channels in order), the first of equals."""
+    cdef Py_ssize_t k, c, best = 0
+    cdef double d, distance, shortest = INFINITY
+    for k in range(colours):
+        distance = 0
+        for c in range(channels):
+            d = <double> v[c] - palette[k * channels + c]
+            distance = distance + d * d
+        if distance < shortest:
+            shortest = distance
+            best = k
+    return best
+
+
+cdef inline Py_ssize_t cached_colour(const error_t *v, Palette *palette, Py_ssize_t channels,
+                                     error_t lowest) noexcept nogil:
+    """nearest_colour, remembered for the pixels an 8-bit image repeats (a photo's colours)."""
+    cdef int64_t key = 0
+    cdef Py_ssize_t c, slot, k
+    if palette.keys == NULL:
+        return nearest_colour(v, palette.colours, palette.count, channels)
+    for c in range(channels):
+        key |= (<int64_t> (v[c] - lowest)) << (8 * c)
+    slot = <Py_ssize_t> (((<uint64_t> key) * 11400714819323198485ULL) >> (64 - CACHE_BITS))
+    if palette.keys[slot] != key:
+        palette.keys[slot] = key
+        palette.numbers[slot] = <uint8_t> nearest_colour(v, palette.colours, palette.count,
+                                                         channels)
+    return palette.numbers[slot]
+
+
+cdef inline error_t corrected(dither_t sample, error_t pushed, error_t divisor, int shift,
+                              error_t lowest, error_t highest) noexcept nogil:
+    """The sample plus the errors pushed onto it, clipped to [lowest, highest] (NaN: lowest)."""
+    cdef error_t v
+    if error_t is int32_t:
+        if shift >= 0:  # division truncating toward zero, as a shift
+            v = <error_t> sample + ((pushed + ((pushed >> 31) & ((<int32_t> 1 << shift) - 1)))
+                                    >> shift)
+        else:
+            v = <error_t> sample + pushed / divisor
+    elif dither_t is float or dither_t is double:
+        v = sample + pushed
+    else:  # (exact: the quotient is never within 2**-15 of an integer it is not)
+        v = sample + trunc(pushed / divisor)
+    v = highest if v > highest else v
+    return v if v >= lowest else lowest  # (NaN too)
+
+
+cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_ssize_t number,
+                       Py_ssize_t channels, const Scan *scan, const error_t *weights,
+                       error_t carry1, error_t carry2, error_t divisor, const error_t *levels,
+                       const double *colours, const error_t *table) noexcept nogil:
+    """Image `number`, row by row. Each pixel's error is kept in rows of errors, and what the
+    rows above pushed onto a pixel is gathered from them, a chunk of DITHER_CHUNK pixels at a
+    time (a vector loop: the chunk's rows above are final), adding in the order a row-by-row
+    scan pushes it (the same sums); what the row's own previous two pixels push comes on top,
+    pixel by pixel. Rows go in pairs, the second two chunks behind the first, a pixel of each
+    in turn: the two rows' chains of pixel-to-pixel dependencies overlap. Serpentine scans go
+    a row at a time."""
+    cdef Py_ssize_t width = scan.width, kept = scan.kept, line = width * channels
+    cdef Py_ssize_t row_len = (width + 2 * DITHER_MARGIN) * channels
+    cdef Py_ssize_t chunks = (width + DITHER_CHUNK - 1) // DITHER_CHUNK
+    cdef Py_ssize_t y, r, t, k, j, parity, first, second, n0, n1, both, rows
+    # (the scan's numbers as locals: the compiler then need not reload them after each store)
+    cdef Py_ssize_t taps = scan.taps, count = scan.levels
+    cdef int shift = scan.shift
+    cdef error_t lowest = levels[0]
+    cdef error_t highest = levels[1] if scan.colours else levels[count - 1]
+    cdef Palette palette
+    palette.colours, palette.count = colours, scan.colours
+    palette.keys, palette.numbers = NULL, NULL
+    if (dither_t is uint8_t or dither_t is int8_t) and scan.colours and channels <= 4:
+        palette.keys = <int64_t *> malloc((1 << CACHE_BITS) * sizeof(int64_t))
+        palette.numbers = <uint8_t *> malloc(1 << CACHE_BITS)
+        if palette.keys == NULL or palette.numbers == NULL:  # (then every pixel searches)
+            free(palette.keys)
+            free(palette.numbers)
+            palette.keys, palette.numbers = NULL, NULL
+        else:
+            memset(palette.keys, 0xFF, (1 << CACHE_BITS) * sizeof(int64_t))  # -1: empty
+    cdef Row row[2]
+    cdef const dither_t *source[2]
+    cdef dither_t *target[2]
+    cdef error_t *sums[2]  # what the rows above pushed, for each sample of the row
+    cdef error_t *errors_of[2]  # each row's errors
+    cdef uint8_t *numbers[2]  # each row's colour numbers (with a palette)
+    cdef error_t before[2][DITHER_MAX_CHANNELS]  # errors of the pixel before last
+    cdef error_t last[2][DITHER_MAX_CHANNELS]  # and of the last, in each row
+    cdef error_t *errors = <error_t *> calloc(kept * row_len + 2 * line, sizeof(error_t))
+    if errors == NULL:
+        free(palette.keys)
+        free(palette.numbers)
+        return
+    y = 0
+    while y < scan.height:
+        rows = 1 if scan.serpentine or y + 1 == scan.height else 2
+        for r in range(rows):
+            parity = (y + r) % 2 if scan.serpentine else 0
+            errors_of[r] = errors + ((y + r) % kept) * row_len + DITHER_MARGIN * channels
+            for t in range(taps):
+                row[r].gathered[t] = (errors + ((y + r - scan.dy[parity][t] + kept) % kept)
+                                      * row_len + (DITHER_MARGIN - scan.dx[parity][t]) * channels)
+            row[r].weights = weights + parity * taps
+            source[r] = image + (number * scan.height + y + r) * line
+            target[r] = out + (number * scan.height + y + r) * line
+            sums[r] = errors + kept * row_len + r * line
+            numbers[r] = index + (number * scan.height + y + r) * width
+            for j in range(channels):
+                before[r][j] = 0
+                last[r][j] = 0
+        if scan.serpentine and y % 2 == 1:  # right to left
+            gather(&row[0], sums[0], 0, line, taps)
+            for j in range(width - 1, -1, -1):
+                dither_pixel(j, source[0], target[0], sums[0], errors_of[0], numbers[0],
+                             before[0], last[0], channels, shift, carry1, carry2, divisor,
+                             lowest, highest, levels, count, &palette, table)
+            y += 1
+            continue
+        for k in range(chunks + 2 * (rows - 1)):
+            first, second = k * DITHER_CHUNK, (k - 2) * DITHER_CHUNK
+            n0 = min(DITHER_CHUNK, width - first) if k < chunks else 0
+            n1 = min(DITHER_CHUNK, width - second) if rows == 2 and k >= 2 else 0
+            if n0:
+                gather(&row[0], sums[0], first * channels, n0 * channels, taps)
+            if n1:
+                gather(&row[1], sums[1], second * channels, n1 * channels, taps)
+            both = min(n0, n1)
+            if channels == 1:  # (a constant, for the compiler: no channel loops)
+                for j in range(both):
+                    dither_pixel(first + j, source[0], target[0], sums[0], errors_of[0],
+                                 numbers[0], before[0], last[0], 1, shift, carry1, carry2,
+                                 divisor, lowest, highest, levels, count, &palette, table)
+                    dither_pixel(second + j, source[1], target[1], sums[1], errors_of[1],
+                                 numbers[1], before[1], last[1], 1, shift, carry1, carry2,
+                                 divisor, lowest, highest, levels, count, &palette, table)
+            else:
+                both = 0
+            for j in range(both, max(n0, n1)):
+                if j < n0:
+                    dither_pixel(first + j, source[0], target[0], sums[0], errors_of[0],
+                                 numbers[0], before[0], last[0], channels, shift, carry1,
+                                 carry2, divisor, lowest, highest, levels, count, &palette,
+                                 table)
+                if j < n1:
+                    dither_pixel(second + j, source[1], target[1], sums[1], errors_of[1],
+                                 numbers[1], before[1], last[1], channels, shift, carry1,
+                                 carry2, divisor, lowest, highest, levels, count, &palette,
+                                 table)
+        y += rows
+    free(errors)
+    free(palette.keys)
+    free(palette.numbers)
+
+
+cdef inline void gather(const Row *row, error_t *sums, Py_ssize_t start, Py_ssize_t n,
+                        Py_ssize_t taps) noexcept nogil:
+    """sums[start:start + n] = what the rows above pushed onto those samples, tap by tap in
+    the row's summing order."""
+    cdef Py_ssize_t t, j
+    cdef const error_t *weights = <const error_t *> row.weights
+    cdef const error_t *pushed
+    cdef error_t weight
+    for j in range(start, start + n):
+        sums[j] = 0
+    for t in range(taps):
+        pushed = <const error_t *> row.gathered[t]
+        weight = weights[t]
+        for j in range(start, start + n):
+            sums[j] = sums[j] + weight * pushed[j]
+
+
+cdef inline void dither_pixel(Py_ssize_t x, const dither_t *source, dither_t *target,
+                              const error_t *sums, error_t *errors, uint8_t *numbers,
+                              error_t *before, error_t *last, Py_ssize_t channels, int shift,
+                              error_t carry1, error_t carry2, error_t divisor, error_t lowest,
+                              error_t highest, const error_t *levels, Py_ssize_t count,
+                              Palette *palette, const error_t *table) noexcept nogil:
+    """Pixel x of a row: corrected by what was pushed onto it, quantised, its error kept."""
+    cdef Py_ssize_t c, k = 0
+    cdef error_t q, err
+    cdef error_t v[DITHER_MAX_CHANNELS]
+    for c in range(channels):
+        v[c] = corrected(source[x * channels + c],
+                         sums[x * channels + c] + carry2 * before[c] + carry1 * last[c],
+                         divisor, shift, lowest, highest)
+    if palette.count:
+        k = cached_colour(v, palette, channels, lowest)
+        numbers[x] = <uint8_t> k
+    for c in range(channels):
+        if palette.count:
+            q = <error_t> palette.colours[k * channels + c]
+        elif table != NULL:
+            q = table[<Py_ssize_t> (v[c] - lowest)]
+        else:  # each channel on its own
+            q = nearest_level(v[c], levels, count)
+        target[x * channels + c] = <dither_t> q
+        err = v[c] - q
+        errors[x * channels + c] = err
+        before[c] = last[c]
+        last[c] = err
