@@ -4,6 +4,9 @@ have, on 1920x1080 images (the bundled photo, resized).
     python benchmarks/bench_beyond_peers.py            # every table
     python benchmarks/bench_beyond_peers.py --quick    # fewer repeats
 
+- nan: nan_policy='omit' (normalised convolution) on a float32 image with 5% NaN pixels,
+  against astropy.convolution.convolve(nan_treatment='interpolate'), checked first to agree
+  within float32 rounding.
 - dither: error diffusion, against Pillow's Floyd-Steinberg (``convert('1')`` for two gray
   levels, ``quantize(palette=...)`` for a palette), Pillow image in, Pillow image out on both
   sides; cconv's own other kernels for scale. Each cconv result is first checked against
@@ -43,6 +46,50 @@ def same_tone(ours, theirs):
     b = np.asarray(theirs.convert("RGB"), np.float64)
     blocks = (a - b)[:1072, :1920].reshape(67, 16, 120, 16, 3).mean(axis=(1, 3))
     return np.abs(blocks).max()
+
+
+def nan_table(repeats, budget):
+    try:
+        from astropy.convolution import convolve as astropy_convolve
+    except ImportError:
+        print("\nthe nan table needs astropy")
+        return
+    rng = np.random.default_rng(0)
+    image = np.asarray(photo("L"), np.float32) / 255
+    image[rng.random(image.shape) < 0.05] = np.nan
+    rgb = np.asarray(photo("RGB"), np.float32) / 255
+    rgb[rng.random(rgb.shape[:2]) < 0.05] = np.nan
+    cases = [("gray, Gaussian sigma 1 (9x9)", image, cconv.kernels.gaussian(1.0)),
+             ("gray, Gaussian sigma 3 (25x25)", image, cconv.kernels.gaussian(3.0)),
+             ("gray, box 5x5", image, np.ones((5, 5))),
+             ("gray, random 7x7", image, rng.uniform(0.1, 1, (7, 7))),
+             ("RGB, Gaussian sigma 1 (9x9)", rgb, cconv.kernels.gaussian(1.0))]
+    print("\nnan_policy='omit', 1920x1080 float32 photo with 5% NaN, milliseconds; ratio = "
+          "cconv / astropy (float64 inside, one thread)\n")
+    print("| case | threads | cconv | astropy | ratio |")
+    print("|---|---|---|---|---|")
+    for name, array, kernel in cases:
+        def theirs():
+            planes = [array] if array.ndim == 2 else np.moveaxis(array, -1, 0)
+            return np.stack([astropy_convolve(p, kernel, boundary="extend",
+                                              nan_treatment="interpolate") for p in planes],
+                            axis=-1).reshape(array.shape)
+        expected = theirs()
+        got = cconv.convolve(array, kernel, nan_policy="omit")
+        error = np.nanmax(np.abs(got - expected))
+        if error > 1e-5 or not np.array_equal(np.isnan(got), np.isnan(expected)):
+            print(f"| {name} | - | FAILED check: {error:.1e} | | |")
+            continue
+        astropy_time = None
+        for threads in (1, None):
+            functions = {"cconv": lambda: cconv.convolve(array, kernel, nan_policy="omit",
+                                                         threads=threads)}
+            if astropy_time is None:
+                functions["astropy"] = theirs
+            m = median_times(functions, repeats if astropy_time is None else repeats, budget)
+            astropy_time = m.get("astropy", astropy_time)
+            print(f"| {name} | {threads or 'all'} | {m['cconv'] * 1e3:.2f} | "
+                  f"{astropy_time * 1e3:.1f} | {m['cconv'] / astropy_time:.3f} |", flush=True)
 
 
 def dither_table(repeats, budget):
@@ -92,6 +139,7 @@ def main():
     info = cconv.build_info()
     print(f"cconv {info['version']} (simd {info['simd']}, openmp {info['openmp']}); "
           f"{os.cpu_count()} CPUs; numpy {np.__version__}, Pillow {Image.__version__}")
+    nan_table(repeats, budget)
     dither_table(repeats, budget)
 
 

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from . import _dask, _engine, _fft
+from . import _dask, _engine, _fft, missing
 
 __all__ = ["correlate", "convolve", "choose_method", "MODES", "METHODS"]
 
@@ -75,7 +75,7 @@ def _read_cpu_count() -> int:
 
 
 def correlate(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, out=None, dtype=None,
-              threads=None, method="auto", origin=0):
+              threads=None, method="auto", origin=0, nan_policy="propagate", mask=None):
     """Correlate an image, a channels-last image or a batch with a 2-D kernel.
 
     Each output pixel is the sum of ``kernel[i, j] * image[y + i - kh // 2, x + j - kw // 2]``:
@@ -141,6 +141,19 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, out=None, 
         towards the end of its axis. Each must lie in ``[-(k // 2), (k - 1) // 2]`` for its
         kernel size k. For :func:`convolve` the kernel is flipped first and the shift goes the
         other way, also as in scipy.ndimage.
+    nan_policy : {'propagate', 'omit'}, optional
+        'propagate' (default): a NaN reaches every output whose window holds it.
+        'omit': normalised convolution. NaN pixels, and pixels where `mask` is True, carry no
+        weight, and each output is divided by the sum of the weights that fell on valid
+        pixels (astropy's ``nan_treatment='interpolate'``): missing pixels are filled in from
+        their neighbours, and the result does not depend on the kernel's scale. Past the
+        edges the mode's pixels count as valid, except 'constant' with a NaN `cval`. An
+        output whose window holds no valid pixel is NaN (the integer rule for NaN below);
+        the kernel's weights must not sum to 0 (ValueError). Computed in float32 for 8-bit
+        and float32 images, else float64; not on the 'fft' path.
+    mask : array_like of bool, optional
+        With nan_policy='omit': True marks a pixel as missing. Shape (H, W) for every channel,
+        or the image's shape.
 
     Returns
     -------
@@ -177,12 +190,15 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, out=None, 
     array([[255, 255],
            [255, 255]], dtype=uint8)
     """
+    if (nan_policy != "propagate" or mask is not None) and missing.check_policy(nan_policy, mask):
+        return missing.normalized(image, kernel, False, mode, cval, mask, out, dtype, threads,
+                                  method, origin, offset)
     return _filter(image, kernel, False, mode, cval, out, dtype, threads, method, origin,
                    offset)
 
 
 def convolve(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, out=None, dtype=None,
-             threads=None, method="auto", origin=0):
+             threads=None, method="auto", origin=0, nan_policy="propagate", mask=None):
     """Convolve an image, a channels-last image or a batch with a 2-D kernel.
 
     True convolution: the kernel is flipped on both axes, and the result equals
@@ -197,6 +213,9 @@ def convolve(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, out=None, d
     >>> cconv.convolve(image, [[1, 2, 3]])[2]
     array([ 0, 10, 20, 30,  0], dtype=uint8)
     """
+    if (nan_policy != "propagate" or mask is not None) and missing.check_policy(nan_policy, mask):
+        return missing.normalized(image, kernel, True, mode, cval, mask, out, dtype, threads,
+                                  method, origin, offset)
     return _filter(image, kernel, True, mode, cval, out, dtype, threads, method, origin, offset)
 
 

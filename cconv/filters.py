@@ -21,7 +21,7 @@ import inspect
 import numpy as np
 from PIL import ImageFilter
 
-from . import _dask, api, dithering, images, kernels
+from . import _dask, api, dithering, images, kernels, missing
 from .api import as_image, as_kernel, correlate, round_and_saturate
 
 __all__ = [
@@ -30,7 +30,7 @@ __all__ = [
 
 
 def filter(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, threads=None,
-           premultiply=True, normalize=False, **params):
+           premultiply=True, normalize=False, nan_policy="propagate", mask=None, **params):
     """Correlate `image` with a kernel or a named preset, plus `offset`.
 
     Parameters
@@ -46,6 +46,9 @@ def filter(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, threads=None,
         Divide the kernel (or preset) by the sum of its weights, where that is not 0, as
         :class:`Kernel` does by default: ``[[1, 2, 1], [2, 4, 2], [1, 2, 1]]`` then blurs
         without changing the mean brightness.
+    nan_policy, mask : optional
+        Missing data, as in :func:`cconv.correlate` (``nan_policy='omit'``: normalised
+        convolution), for kernels, presets and the filters built on one kernel.
     **params
         The preset's parameters, e.g. ``sigma=2`` for ``'gaussian'``; ValueError for others.
 
@@ -62,13 +65,14 @@ def filter(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, threads=None,
     >>> cconv.filter(np.full((3, 4), 100, np.uint8), "outline", offset=128)[1]
     array([128, 128, 128, 128], dtype=uint8)
     """
-    options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
+    options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply,
+               "nan_policy": nan_policy, "mask": mask}
     if isinstance(kernel, str) and kernel.replace("_", "-") in FILTERS:
         function = FILTERS[kernel.replace("_", "-")]
         named = inspect.signature(function).parameters.values()
         accepted = {p.name for p in named if p.kind is not p.VAR_KEYWORD} - {"image"} \
             - set(options)
-        if not any(p.kind is p.VAR_KEYWORD for p in named):  # dither: not every option
+        if not any(p.kind is p.VAR_KEYWORD for p in named):  # dither, edges: not every option
             taken = {p.name for p in named}
             for name in set(options) - taken:
                 value, default = options.pop(name), _FILTER_DEFAULTS[name]
@@ -132,7 +136,9 @@ def unsharp_mask(image, sigma=1.0, amount=1.0, threshold=0.0, **options):
 
 
 def _thresholded_unsharp(image, gaussian, amount, threshold, *, mode="nearest", cval=0.0,
-                         threads=None, premultiply=True):
+                         threads=None, premultiply=True, nan_policy="propagate", mask=None):
+    if missing.check_policy(nan_policy, mask):
+        raise ValueError("unsharp_mask with a `threshold` takes no nan_policy='omit'")
     if _dask.is_dask_array(image):
         options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
         return _lazily(_thresholded_unsharp, image, gaussian, (gaussian, amount, threshold),
@@ -223,9 +229,13 @@ def _scaled_gaussian(sigma, factor):
 
 
 def _apply_kernel(image, weights, offset=0.0, centre=0.0, *, mode="nearest", cval=0.0,
-                  threads=None, premultiply=True, method="auto"):
+                  threads=None, premultiply=True, method="auto", nan_policy="propagate",
+                  mask=None):
     """Correlate with `weights` plus `centre` at their anchor (see api._filter), plus
     `offset`."""
+    if (nan_policy != "propagate" or mask is not None) and missing.check_policy(nan_policy, mask):
+        return _omitting_missing(image, weights, offset, centre, mode, cval, threads,
+                                 premultiply, method, mask)
     if _dask.is_dask_array(image):
         options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
         return _lazily(_apply_kernel, image, weights, (weights, offset, centre), options)
@@ -236,6 +246,27 @@ def _apply_kernel(image, weights, offset=0.0, centre=0.0, *, mode="nearest", cva
 
     # (only Pillow images with alpha need to know; np.isclose is slow next to a small call)
     smoothing = images.is_pillow_image(image) and abs(weights.sum() + centre - 1.0) <= 1e-5
+    return _run(image, compute, offset, premultiply, smoothing, threads, weights.shape, mode)
+
+
+def _omitting_missing(image, weights, offset, centre, mode, cval, threads, premultiply, method,
+                      mask):
+    """_apply_kernel with nan_policy='omit' (see cconv.missing)."""
+    if centre:
+        weights = weights.copy()
+        weights[tuple(k // 2 for k in weights.shape)] += centre
+    if _dask.is_dask_array(image):
+        return missing.normalized(image, weights, False, mode, cval, mask, None, None, threads,
+                                  method, 0, offset)
+    if mask is not None and images.is_pillow_image(image):
+        raise ValueError("`mask` applies to arrays; for a Pillow image, pass "
+                         "np.asarray(image) and the mask")
+
+    def compute(array, dtype, offset):
+        return missing.normalized(array, weights, False, mode, cval, mask, None, dtype, threads,
+                                  method, 0, offset)
+
+    smoothing = images.is_pillow_image(image) and abs(weights.sum() - 1.0) <= 1e-5
     return _run(image, compute, offset, premultiply, smoothing, threads, weights.shape, mode)
 
 

@@ -13,6 +13,7 @@ The files (one module; the .pxi are Cython includes):
 - gradient.pxi: two separable kernels and their combination in one pass (edges).
 - alpha.pxi: premultiplying and dividing back (alpha-correct RGBA and LA).
 - fft.pxi: the FFT path's float32 tiles (large kernels); its transforms are in fft.h.
+- missing.pxi: the passes around nan_policy='omit''s two sums (cconv.missing).
 - *.h: the vector code of the AVX2 and AVX-512 modules (row_taps.h, column_pass.h,
   integer_taps.h, window_sums.h, store_u8.h) and the CPU check (cpu_features.h).
 
@@ -35,7 +36,7 @@ How a call runs:
 
 from cython.parallel cimport prange, threadid
 from libc.stdlib cimport malloc, free
-from libc.math cimport INFINITY, fabs, floor, hypot, sqrt, sqrtf
+from libc.math cimport INFINITY, NAN, fabs, floor, hypot, sqrt, sqrtf
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t
 from libc.string cimport memcpy, memset
 
@@ -223,6 +224,7 @@ include "box.pxi"
 include "gradient.pxi"
 include "alpha.pxi"
 include "fft.pxi"
+include "missing.pxi"
 
 
 # Paths through the engine; the Python layer chooses one (cconv.api) and passes its code.
