@@ -2,12 +2,13 @@
 
     python docs/make_gallery.py
 
-Writes one JPEG per filter (half size, to keep the repository small) and prints the Markdown
-table the README shows.
+Writes one JPEG per filter (half size, to keep the repository small; dithered pictures as PNG,
+dithered at that size) and prints the Markdown table the README shows.
 """
 
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 import cconv
@@ -38,9 +39,37 @@ def main():
         options = " ".join(f"--{key} {value}" for key, value in params.items())
         command = "" if name is None else f"`cconv --filter {name} {options}`".replace(" `", "`")
         cells.append(f"![{label}](docs/gallery/{label}.jpg)<br>{label}<br>{command}")
+    cells += beyond(photo.resize((photo.width // 2, photo.height // 2), Image.LANCZOS))
     print("| " + " | ".join(cells[:5]) + " |")
     print("|" + "---|" * 5)
-    print("| " + " | ".join(cells[5:]) + " |")
+    for start in range(5, len(cells), 5):
+        row = cells[start:start + 5]
+        print("| " + " | ".join(row + [""] * (5 - len(row))) + " |")
+
+
+def beyond(small):
+    """Dithering, and NaN holes filled by nan_policy='omit', on the half-size photo."""
+    cells = []
+    for label, picture, command in [
+        ("dither", cconv.dither(small), "`cconv --filter dither`"),
+        ("dither-gray", cconv.dither(small.convert("L"), method="atkinson"),
+         "`--method atkinson` on a gray photo"),
+    ]:
+        picture.save(GALLERY / f"{label}.png")
+        cells.append(f"![{label}](docs/gallery/{label}.png)<br>{label}<br>{command}")
+    pixels = np.asarray(small, np.float32) / 255
+    holes = np.random.default_rng(0).random(pixels.shape[:2]) < 0.3
+    pixels[holes] = np.nan
+    shown = Image.fromarray(np.uint8(np.nan_to_num(pixels) * 255))
+    filled = cconv.gaussian_blur(pixels, 1.5, nan_policy="omit")
+    for label, picture, command in [
+        ("nan-holes", shown, "30% of pixels NaN (black)"),
+        ("nan-filled", Image.fromarray(np.uint8(np.rint(filled * 255))),
+         "`gaussian_blur(image, 1.5, nan_policy='omit')`"),
+    ]:
+        picture.save(GALLERY / f"{label}.jpg", quality=85)
+        cells.append(f"![{label}](docs/gallery/{label}.jpg)<br>{label}<br>{command}")
+    return cells
 
 
 if __name__ == "__main__":
