@@ -253,7 +253,8 @@ def _dither_pillow(image, levels, palette, method, serpentine, threads):
     result, index = _dithered(colour, levels, palette, method, serpentine, threads)
     size = (array.shape[1], array.shape[0])
     if mode == "L" and palette is None and levels in (None, 2):
-        picture = Image.frombytes("1", size, np.packbits(result > 127, axis=1).tobytes())
+        levels_image = Image.frombuffer("L", size, np.ascontiguousarray(result), "raw", "L", 0, 1)
+        picture = levels_image.convert("1", dither=Image.Dither.NONE)  # (0 and 255: exact)
     elif mode in ("L", "RGB") and palette is not None:
         picture = Image.frombytes("P", size, index.tobytes())
         colours = np.asarray(palette, np.uint8).reshape(-1, 1 if mode == "L" else 3)
