@@ -221,3 +221,16 @@ def test_as_a_named_filter():
                                   dither_reference(image, 3, method="burkes"))
     with pytest.raises(ValueError, match="mode"):
         cconv.filter(image, "dither", mode="wrap")
+
+
+@pytest.mark.parametrize("channels", [1, 2, 4])
+def test_palette_cache_of_8_bit_images(channels):
+    """Few distinct colours, so that the nearest-colour cache is hit; 1 to 4 channels."""
+    rng = np.random.default_rng(13)
+    image = (rng.integers(0, 4, (30, 40, channels)) * 60).astype(np.uint8)
+    palette = rng.integers(0, 256, (7, channels))
+    np.testing.assert_array_equal(cconv.dither(image, palette=palette),
+                                  dither_reference(image, palette=palette))
+    signed = (image.astype(np.int16) - 128).astype(np.int8)
+    np.testing.assert_array_equal(cconv.dither(signed, palette=palette - 128),
+                                  dither_reference(signed, palette=palette - 128))
