@@ -454,7 +454,8 @@ def matrix_table(args, repeats, budget):
             for threads in (1, "all"):
                 set_threads(threads)
                 cconv_threads = 1 if threads == 1 else None
-                contenders = {"cconv": lambda: cconv.correlate(image, kernel, threads=cconv_threads)}
+                contenders = {"cconv": lambda: cconv.correlate(image, kernel,
+                                                               threads=cconv_threads)}
                 contenders.update(peers(image, kernel, separable, is_box, threads))
                 for name in single_threaded:
                     del contenders[name]

@@ -26,8 +26,9 @@ import numpy as np  # noqa: E402
 from scipy import ndimage as scipy_ndimage  # noqa: E402
 
 import cconv  # noqa: E402
-from bench import median_times, photo_like  # noqa: E402
 from cconv import ndimage as cconv_ndimage  # noqa: E402
+
+from bench import median_times, photo_like  # noqa: E402
 
 WEIGHTS_5X5 = np.random.default_rng(5).uniform(-1, 1, (5, 5))
 

@@ -25,7 +25,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-
 # The border modes as numpy.pad names them (scipy.ndimage's 'reflect' is numpy's 'symmetric')
 _PAD_MODES = {"nearest": "edge", "reflect": "symmetric", "mirror": "reflect", "wrap": "wrap",
               "constant": "constant"}

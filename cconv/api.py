@@ -121,11 +121,11 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, out=None, 
         How the kernel is applied. 'auto' (default) picks the fastest from the kernel's
         structure and the image's size, as :func:`choose_method` reports. 'direct' applies
         every non-zero weight (exactly, in int16 sums, for uint8 to uint8 under integer weights
-        whose absolute sum is at most 128); 'separable' needs a rank-1 kernel (an outer product of a column
-        and a row) and makes two 1-D passes; 'box' needs a constant kernel and uses running
-        window sums, whose cost does not grow with the size on integer images (exact integer
-        sums) and only with the logarithm of the kernel's width on float images. All follow
-        the same accuracy and rounding rules. 'fft' multiplies spectra, at a cost that
+        whose absolute sum is at most 128); 'separable' needs a rank-1 kernel (an outer product
+        of a column and a row) and makes two 1-D passes; 'box' needs a constant kernel and uses
+        running window sums, whose cost does not grow with the size on integer images (exact
+        integer sums) and only with the logarithm of the kernel's width on float images. All
+        follow the same accuracy and rounding rules. 'fft' multiplies spectra, at a cost that
         barely grows with the kernel's size: float32 transforms of tiles for uint8 and float32
         images into uint8 or float32 outputs (error at most 1e-6 of the kernel's absolute sum
         times the image's largest value), float64 transforms of whole planes otherwise (at

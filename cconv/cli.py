@@ -391,7 +391,7 @@ def _run(setup: _Setup, args) -> int:
             return FileError(f"{_name(source)}: {error or type(error).__name__}"), None
 
     with ThreadPoolExecutor(args.jobs) as pool:  # the engine releases the GIL
-        for number, ((source, target), (outcome, elapsed)) in enumerate(
+        for number, ((_, target), (outcome, elapsed)) in enumerate(
                 zip(jobs, pool.map(one, jobs)), 1):
             if isinstance(outcome, FileError):
                 failures += 1

@@ -25,7 +25,8 @@ from . import _dask, api, dithering, images, kernels, missing
 from .api import as_image, as_kernel, correlate, round_and_saturate
 
 __all__ = [
-    "FILTERS", "Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "sharpen", "unsharp_mask",
+    "FILTERS", "Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "sharpen",
+    "unsharp_mask",
 ]
 
 

@@ -8,8 +8,10 @@
 | I;16, I;16L, I;16B | uint16 | same mode |
 | I | int32 (computed in float64, rounded, saturated) | I |
 | F | float32 | F |
-| P, PA | converted to RGB, or RGBA when it has transparency | RGB / RGBA: a palette cannot hold the new colours a filter makes |
-| 1 | converted to L | L: one bit cannot hold the grey levels a filter makes |
+| P, PA | converted to RGB, or RGBA when it has transparency | RGB / RGBA (1) |
+| 1 | converted to L | L (1) |
+
+(1) A palette cannot hold the new colours a filter makes, one bit the grey levels.
 
 Other modes (HSV, whose hue is an angle that a weighted sum would corrupt, and rarer ones) raise
 ValueError rather than filter silently wrong.

@@ -217,7 +217,8 @@ PRESETS = {
 
 
 def parameters(name: str) -> dict:
-    """The parameters of preset `name` with their defaults, e.g. ``{'sigma': 1.0, 'size': None}``."""
+    """The parameters of preset `name` with their defaults, e.g.
+    ``{'sigma': 1.0, 'size': None}``."""
     return {
         parameter.name: parameter.default
         for parameter in inspect.signature(_lookup(name)).parameters.values()

@@ -33,6 +33,7 @@ import math
 import numpy as np
 
 import cconv
+
 from reference import reference_filter
 
 IMAGE_DTYPES = ["uint8", "uint16", "int16", "float32", "float64", "int8", "int32", "float16",

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import cconv
+
 from reference import assert_matches_reference, expected_integer, reference_filter
 
 DTYPES = [np.uint8, np.uint16, np.int16, np.float32, np.float64]
@@ -47,7 +48,8 @@ def test_correlate_matches_reference(simd_level, dtype, mode, kernel_shape, imag
 @pytest.mark.parametrize("image_shape", IMAGE_SHAPES, ids=str)
 @pytest.mark.parametrize("kernel_shape", KERNEL_SHAPES, ids=str)
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64],
+                         ids=lambda d: np.dtype(d).name)
 def test_convolve_matches_reference(simd_level, dtype, mode, kernel_shape, image_shape):
     rng = np.random.default_rng(7)
     image = random_image(image_shape, dtype, rng)
@@ -161,7 +163,8 @@ def test_batch_equals_each_image_alone():
         np.testing.assert_array_equal(together[i], cconv.correlate(batch[i], kernel, mode="wrap"))
 
 
-@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64],
+                         ids=lambda d: np.dtype(d).name)
 def test_results_are_bit_identical_for_any_thread_count(simd_level, dtype):
     rng = np.random.default_rng(2)
     image = random_image((3, 97, 61, 3), dtype, rng)

@@ -7,6 +7,7 @@ from PIL import Image
 
 import cconv
 from cconv import dithering
+
 from reference import DIFFUSION_MATRICES, dither_reference
 
 METHODS = list(DIFFUSION_MATRICES)

@@ -4,10 +4,11 @@ import zlib
 
 import numpy as np
 import pytest
+from test_correlate import DTYPES, MODES, random_image
 
 import cconv
+
 from reference import assert_matches_reference, fft_reference, reference_filter
-from test_correlate import DTYPES, MODES, random_image
 
 # (15, 2) and (25, 25): taller, and both taller and wider, than the images below
 KERNEL_SHAPES = [(1, 1), (3, 3), (1, 6), (4, 1), (5, 8), (15, 2), (25, 25)]

@@ -6,6 +6,7 @@ from PIL import Image, ImageFilter
 
 import cconv
 from cconv import kernels
+
 from reference import reference_filter
 
 RNG = np.random.default_rng(0)

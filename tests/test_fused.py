@@ -10,6 +10,7 @@ import pytest
 
 import cconv
 from cconv import api, kernels
+
 from reference import assert_matches_reference, expected_integer, reference_filter
 
 RNG = np.random.default_rng(7)
@@ -271,6 +272,7 @@ def test_fused_filters_on_dask_arrays_equal_the_call_in_memory():
 @pytest.mark.parametrize("mode", ["nearest", "reflect", "mirror", "constant", "wrap"])
 def test_alpha_correct_filters_in_bands_of_rows_equal_the_whole_image(monkeypatch, mode):
     from PIL import Image
+
     from cconv import images
     pixels = image_of(np.uint8, (61, 29, 4), 0, 256)
     pixels[20:30, :, 3] = 0

@@ -1,9 +1,11 @@
-"""Unusual inputs (read-only, strided, byte-swapped), `out=` and aliasing: correct, never modified."""
+"""Unusual inputs (read-only, strided, byte-swapped), `out=` and aliasing: correct, never
+modified."""
 
 import numpy as np
 import pytest
 
 import cconv
+
 from reference import assert_matches_reference, reference_filter
 
 KERNEL = np.array([[0.0, -1.0, 0.5], [-1.0, 5.0, -1.0], [0.25, -1.0, 0.0]])

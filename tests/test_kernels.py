@@ -21,7 +21,8 @@ def test_classic_coefficients():
     assert kernels.laplacian(8).sum() == 0 and kernels.outline().sum() == 0
     assert kernels.box(5).sum() == pytest.approx(1.0) and kernels.box(5).shape == (5, 5)
     assert kernels.emboss().sum() == 0 and kernels.emboss()[2, 2] == 2
-    for preset in (kernels.sharpen(2.5), kernels.unsharp_mask(2.0, 1.5), kernels.motion_blur(7, 30)):
+    for preset in (kernels.sharpen(2.5), kernels.unsharp_mask(2.0, 1.5),
+                   kernels.motion_blur(7, 30)):
         assert preset.sum() == pytest.approx(1.0)
 
 
@@ -81,7 +82,8 @@ def test_registry_names_and_parameters():
     ("name", "params", "match"),
     [("gaussian", {"sigma": 0}, "sigma"), ("gaussian", {"sigma": float("nan")}, "sigma"),
      ("gaussian", {"size": 4}, "size"), ("box", {"size": -3}, "size"),
-     ("sharpen", {"amount": float("inf")}, "amount"), ("laplacian", {"neighbours": 6}, "neighbours"),
+     ("sharpen", {"amount": float("inf")}, "amount"),
+     ("laplacian", {"neighbours": 6}, "neighbours"),
      ("motion-blur", {"length": 4}, "length"), ("gaussian", {"radius": 3}, "radius"),
      ("no-such-preset", {}, "presets")],
 )

@@ -1,7 +1,6 @@
 """An image of more than 2**31 samples: no 32-bit index overflows on any path. Each result is
 compared with tiles of the image filtered separately (small, so their indices are small)."""
 
-import os
 
 import numpy as np
 import pytest

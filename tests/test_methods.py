@@ -4,10 +4,11 @@ import zlib
 
 import numpy as np
 import pytest
+from test_correlate import DTYPES, MODES, random_image
 
 import cconv
+
 from reference import assert_matches_reference, expected_integer, reference_filter
-from test_correlate import DTYPES, MODES, random_image
 
 KERNEL_SHAPES = [(1, 1), (3, 3), (1, 6), (4, 1), (5, 8), (15, 2)]  # (15, 2): taller than images
 IMAGE_SHAPES = [(1, 1), (7, 1), (6, 11, 3), (2, 9, 7, 2)]
@@ -278,7 +279,8 @@ def test_direct_groups_skip_zero_weights_at_nan_and_infinity(simd_level, out_dty
         np.testing.assert_array_equal(np.isnan(single), np.isnan(reference))
         finite = np.isfinite(reference)
         np.testing.assert_array_equal(np.isinf(single), np.isinf(reference))
-        assert_matches_reference(single[finite], reference[finite], kernel, image[np.isfinite(image)])
+        assert_matches_reference(single[finite], reference[finite], kernel,
+                                 image[np.isfinite(image)])
     else:
         assert_matches_reference(single, np.nan_to_num(reference, nan=0.0), kernel, image)
     for threads in (2, 3):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import cconv
+
 from reference import PAD_MODES
 
 MODES = ["nearest", "reflect", "mirror", "wrap", "constant"]

@@ -8,7 +8,8 @@ import cconv
 MODES = ["nearest", "reflect", "mirror", "wrap", "constant"]
 
 
-@pytest.mark.parametrize("kernel_shape", [(1, 1), (3, 3), (4, 4), (2, 5), (6, 3), (15, 21)], ids=str)
+@pytest.mark.parametrize("kernel_shape", [(1, 1), (3, 3), (4, 4), (2, 5), (6, 3), (15, 21)],
+                         ids=str)
 @pytest.mark.parametrize("mode", MODES)
 def test_matches_scipy_ndimage(simd_level, mode, kernel_shape):
     ndimage = pytest.importorskip("scipy.ndimage")

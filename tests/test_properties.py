@@ -1,4 +1,5 @@
-"""Property-based tests (hypothesis): arbitrary shapes, kernels, modes and dtypes vs the reference."""
+"""Property-based tests (hypothesis): arbitrary shapes, kernels, modes and dtypes vs the
+reference."""
 
 import numpy as np
 import pytest
@@ -7,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import cconv
+
 from reference import assert_matches_reference, reference_filter
 
 MODES = ["nearest", "reflect", "mirror", "wrap", "constant"]
