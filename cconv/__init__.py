@@ -11,6 +11,7 @@ cconv.ndimage (scipy.ndimage's convolution filters on cconv's engine) load on fi
 """
 
 import importlib
+from typing import TYPE_CHECKING
 
 from . import kernels
 from .api import METHODS, MODES, choose_method, convolve, correlate
@@ -21,6 +22,20 @@ _FILTERS = ("Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "sha
 
 __all__ = ["METHODS", "MODES", "__version__", "build_info", "choose_method", "convolve",
            "correlate", "dither", "kernels", "show_config", *_FILTERS]
+
+
+if TYPE_CHECKING:  # what __getattr__ loads on first use, for type checkers
+    from . import dask as dask
+    from . import ndimage as ndimage
+    from .dithering import dither as dither
+    from .filters import Kernel as Kernel
+    from .filters import blur as blur
+    from .filters import edges as edges
+    from .filters import emboss as emboss
+    from .filters import filter as filter
+    from .filters import gaussian_blur as gaussian_blur
+    from .filters import sharpen as sharpen
+    from .filters import unsharp_mask as unsharp_mask
 
 
 def __getattr__(name):

@@ -13,10 +13,16 @@ import math
 import numbers
 import os
 import time
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import _dask, _engine, _fft, missing
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 __all__ = ["correlate", "convolve", "choose_method", "MODES", "METHODS"]
 
@@ -74,8 +80,10 @@ def _read_cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-def correlate(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, out=None, dtype=None,
-              threads=None, method="auto", origin=0, nan_policy="propagate", mask=None):
+def correlate(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cval: float = 0.0,
+              offset: float = 0.0, out: NDArray[Any] | None = None, dtype: DTypeLike = None,
+              threads: int | None = None, method: str = "auto", origin: int | Sequence[int] = 0,
+              nan_policy: str = "propagate", mask: ArrayLike | None = None) -> NDArray[Any]:
     """Correlate an image, a channels-last image or a batch with a 2-D kernel.
 
     Each output pixel is the sum of ``kernel[i, j] * image[y + i - kh // 2, x + j - kw // 2]``:
@@ -197,8 +205,10 @@ def correlate(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, out=None, 
                    offset)
 
 
-def convolve(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, out=None, dtype=None,
-             threads=None, method="auto", origin=0, nan_policy="propagate", mask=None):
+def convolve(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cval: float = 0.0,
+             offset: float = 0.0, out: NDArray[Any] | None = None, dtype: DTypeLike = None,
+             threads: int | None = None, method: str = "auto", origin: int | Sequence[int] = 0,
+             nan_policy: str = "propagate", mask: ArrayLike | None = None) -> NDArray[Any]:
     """Convolve an image, a channels-last image or a batch with a 2-D kernel.
 
     True convolution: the kernel is flipped on both axes, and the result equals
@@ -471,7 +481,8 @@ def _choose_path(weights, method, source, image_dtype, out_dtype, mode_code, cva
     return path, engine_kernel, column, row, engine_out_dtype, accumulator
 
 
-def choose_method(kernel, dtype=np.float64, shape=None, threads=None) -> str:
+def choose_method(kernel: ArrayLike, dtype: DTypeLike = np.float64,
+                  shape: Sequence[int] | None = None, threads: int | None = None) -> str:
     """The method ``method='auto'`` uses for `kernel` on an image of `dtype` (and, if given,
     of `shape` filtered on `threads` threads): 'direct', 'separable', 'box' or 'fft'.
 

@@ -9,10 +9,15 @@ neighbours not yet visited, weighted by a diffusion kernel. The loop is compiled
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import _dask, _dither, api
+from ._typing import Picture
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 # name -> (divisor, ((rows below, columns right, weight), ...)): the pixel's error times
 # weight / divisor goes to each neighbour (the classic kernels; Atkinson pushes on only 6/8).
@@ -42,8 +47,9 @@ _MAX_COLOURS = 256
 _MAX_CHANNELS = 8  # at once, in the engine
 
 
-def dither(image, levels=None, *, palette=None, method="floyd-steinberg", serpentine=False,
-           threads=None):
+def dither(image: Picture, levels: int | None = None, *, palette: ArrayLike | None = None,
+           method: str = "floyd-steinberg", serpentine: bool = False,
+           threads: int | None = None) -> Picture:
     """Error-diffusion dithering to a few levels per channel, or to a palette of colours.
 
     Parameters

@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import functools
 import inspect
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import ImageFilter
 
 from . import _dask, api, dithering, images, kernels, missing
+from ._typing import Picture
 from .api import as_image, as_kernel, correlate, round_and_saturate
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "FILTERS", "Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "sharpen",
@@ -30,8 +35,10 @@ __all__ = [
 ]
 
 
-def filter(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, threads=None,
-           premultiply=True, normalize=False, nan_policy="propagate", mask=None, **params):
+def filter(image: Picture, kernel: ArrayLike | str, *, mode: str = "nearest", cval: float = 0.0,
+           offset: float = 0.0, threads: int | None = None, premultiply: bool = True,
+           normalize: bool = False, nan_policy: str = "propagate", mask: ArrayLike | None = None,
+           **params: Any) -> Picture:
     """Correlate `image` with a kernel or a named preset, plus `offset`.
 
     Parameters
@@ -101,23 +108,25 @@ def filter(image, kernel, *, mode="nearest", cval=0.0, offset=0.0, threads=None,
     return _apply_kernel(image, weights, offset, **options)
 
 
-def blur(image, size=3, **options):
+def blur(image: Picture, size: int = 3, **options: Any) -> Picture:
     """Box blur: the mean of a ``size`` x ``size`` window (``size`` odd). Options as
     :func:`filter`."""
     return _apply_kernel(image, _preset(kernels.box, size), **options)
 
 
-def gaussian_blur(image, sigma=1.0, size=None, **options):
+def gaussian_blur(image: Picture, sigma: float = 1.0, size: int | None = None,
+                  **options: Any) -> Picture:
     """Gaussian blur; the default size matches scipy's gaussian_filter (radius 4 sigma)."""
     return _apply_kernel(image, _preset(kernels.gaussian, sigma, size), **options)
 
 
-def sharpen(image, amount=1.0, **options):
+def sharpen(image: Picture, amount: float = 1.0, **options: Any) -> Picture:
     """Sharpen with ``kernels.sharpen(amount)`` (amount 1: ``[[0,-1,0],[-1,5,-1],[0,-1,0]]``)."""
     return _apply_kernel(image, _preset(kernels.sharpen, amount), **options)
 
 
-def unsharp_mask(image, sigma=1.0, amount=1.0, threshold=0.0, **options):
+def unsharp_mask(image: Picture, sigma: float = 1.0, amount: float = 1.0,
+                 threshold: float = 0.0, **options: Any) -> Picture:
     """Unsharp mask: add back `amount` times the detail a Gaussian blur of `sigma` removes,
     ``image + amount * (image - gaussian_blur(image, sigma))``, in one separable pass.
 
@@ -157,7 +166,7 @@ def _thresholded_unsharp(image, gaussian, amount, threshold, *, mode="nearest", 
     return _run(image, compute, 0.0, premultiply, True, threads, gaussian.shape, mode)
 
 
-def emboss(image, offset=None, **options):
+def emboss(image: Picture, offset: float | None = None, **options: Any) -> Picture:
     """Relief lit from the top left (``kernels.emboss()``, which sums to 0) plus `offset`.
     Default offset: mid-grey for unsigned integer images (128 for uint8, 32768 for uint16),
     0 for signed integers and floats."""
@@ -172,7 +181,8 @@ def _mid_grey(dtype):
     return float(np.iinfo(dtype).max // 2 + 1) if dtype.kind == "u" else 0.0
 
 
-def edges(image, method="hypot", *, mode="nearest", cval=0.0, threads=None, premultiply=True):
+def edges(image: Picture, method: str = "hypot", *, mode: str = "nearest", cval: float = 0.0,
+          threads: int | None = None, premultiply: bool = True) -> Picture:
     """Edge strength from the Sobel pair, computed in float and saturated to the image dtype.
 
     ``method='hypot'`` (default): the gradient magnitude ``hypot(gx, gy)`` (8 on a unit ramp).
@@ -346,8 +356,9 @@ class Kernel(ImageFilter.MultibandFilter):
 
     name = "cconv.Kernel"
 
-    def __init__(self, kernel, scale=None, offset=0.0, *, mode="nearest", cval=0.0,
-                 threads=None, premultiply=True):
+    def __init__(self, kernel: ArrayLike, scale: float | None = None, offset: float = 0.0, *,
+                 mode: str = "nearest", cval: float = 0.0, threads: int | None = None,
+                 premultiply: bool = True) -> None:
         weights = as_kernel(kernel)
         if scale is None:
             scale = weights.sum() or 1.0
