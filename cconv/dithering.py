@@ -74,7 +74,8 @@ def dither(image: Picture, levels: int | None = None, *, palette: ArrayLike | No
     serpentine : bool
         Scan odd rows right to left, the kernel mirrored (less "worm" texture).
     threads : int, optional
-        Images of a batch run in parallel (each image is one sequential scan).
+        Images of a batch run in parallel; one image runs as a pipeline of bands of rows
+        (not when serpentine). The result does not depend on it.
 
     Returns
     -------
@@ -149,7 +150,9 @@ def _dithered(array, levels, palette, method, serpentine, threads):
         divisor = 1.0
     out = np.empty_like(pixels)
     index = np.empty(pixels.shape[:3] if len(colours) else (1, 1, 1), np.uint8)
-    threads = max(1, min(pixels.shape[0], api._thread_count(threads)))
+    # (one image's bands wait for each other: more threads than CPUs would wait for threads
+    # that are not running)
+    threads = min(api._thread_count(threads), api.default_threads())
     for start in range(0, channels, _MAX_CHANNELS):  # (channels on their own: in groups)
         whole = channels <= _MAX_CHANNELS
         part = pixels if whole else np.ascontiguousarray(pixels[..., start:start + _MAX_CHANNELS])

@@ -8,11 +8,17 @@ rule), float images as float64 sums of error times weight / divisor. A scalar lo
 once for every CPU (CMakeLists.txt); directives are set there too.
 """
 
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport INFINITY, trunc
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memset
+
+cdef extern from "dither_sync.h" nogil:
+    int cconv_team_size()
+    void cconv_publish(volatile long long *flag, long long value)
+    long long cconv_seen(volatile long long *flag)
+    void cconv_wait(long long *spins)
 
 ctypedef fused dither_t:
     uint8_t
@@ -36,6 +42,12 @@ cdef enum:
     DITHER_MARGIN = 2  # columns of the error rows past each side: the widest kernel's reach
     DITHER_CHUNK = 16  # pixels whose pushed errors are gathered at once (see dither_image)
     CACHE_BITS = 16  # slots of the palette's cache of nearest colours: 2 ** CACHE_BITS
+    # How far a band's rows must be ahead of the band below, in iterations of chunks: the
+    # band below gathers chunk k + 1 of the band's second row, which that row (two chunks
+    # behind its first) finishes in iteration k + 3.
+    BAND_LEAD = 4
+    BAND_DONE = 1 << 30  # a band's count once it is finished
+    BAND_FLAG_STRIDE = 8  # flags a cache line apart: two threads write neighbouring bands'
 
 
 cdef struct Scan:
@@ -111,11 +123,45 @@ def dither(const dither_t[:, :, :, ::1] image, dither_t[:, :, :, ::1] out,
         if (error_t is int32_t and not scan.colours
                 and level_values[scan.levels - 1] - level_values[0] < 65536):
             table = quantisation_table(&level_values[0], scan.levels)
-        for number in prange(images, schedule="dynamic", num_threads=threads):
-            dither_image(&image[0, 0, 0, 0], &out[0, 0, 0, 0], &index[0, 0, 0], number,
-                         channels, &scan, &weights[0, 0], carry[0], carry[1], divisor,
-                         &level_values[0], &palette[0, 0] if scan.colours else NULL, table)
+        if images >= threads or scan.serpentine:  # (serpentine rows wait for the whole row)
+            for number in prange(images, schedule="dynamic", num_threads=threads):
+                dither_image(&image[0, 0, 0, 0], &out[0, 0, 0, 0], &index[0, 0, 0], number,
+                             channels, &scan, &weights[0, 0], carry[0], carry[1], divisor,
+                             &level_values[0], &palette[0, 0] if scan.colours else NULL,
+                             table, NULL, 0, NULL, 0, 1)
+        else:  # each image's bands of rows shared by the threads, as a pipeline
+            for number in range(images):
+                dither_shared(&image[0, 0, 0, 0], &out[0, 0, 0, 0], &index[0, 0, 0], number,
+                              channels, &scan, &weights[0, 0], carry[0], carry[1], divisor,
+                              &level_values[0], &palette[0, 0] if scan.colours else NULL,
+                              table, threads)
         free(table)
+
+
+cdef void dither_shared(const dither_t *image, dither_t *out, uint8_t *index, Py_ssize_t number,
+                        Py_ssize_t channels, const Scan *scan, const error_t *weights,
+                        error_t carry1, error_t carry2, error_t divisor, const error_t *levels,
+                        const double *colours, const error_t *table,
+                        int threads) noexcept nogil:
+    """Image `number` on `threads` threads: band b of rows (a pair) on thread b % team, each
+    band waiting for the one above (dither_image); the same values as one thread."""
+    cdef Py_ssize_t bands = (scan.height + 1) // 2, member, team
+    cdef Py_ssize_t kept = scan.kept + 2 * threads  # (every band in flight, and those above)
+    cdef Py_ssize_t row_len = (scan.width + 2 * DITHER_MARGIN) * channels
+    cdef volatile long long *progress = <volatile long long *> calloc(
+        bands * BAND_FLAG_STRIDE, sizeof(long long))
+    cdef error_t *errors = <error_t *> calloc(kept * row_len, sizeof(error_t))
+    if progress != NULL and errors != NULL:
+        with parallel(num_threads=threads):
+            member = threadid()
+            team = cconv_team_size()
+            dither_image(image, out, index, number, channels, scan, weights, carry1, carry2,
+                         divisor, levels, colours, table, errors, kept, progress, member, team)
+    else:
+        dither_image(image, out, index, number, channels, scan, weights, carry1, carry2,
+                     divisor, levels, colours, table, NULL, 0, NULL, 0, 1)
+    free(<void *> progress)
+    free(errors)
 
 
 cdef error_t *quantisation_table(const error_t *levels, Py_ssize_t count) noexcept nogil:
@@ -198,18 +244,26 @@ cdef inline error_t corrected(dither_t sample, error_t pushed, error_t divisor, 
 cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_ssize_t number,
                        Py_ssize_t channels, const Scan *scan, const error_t *weights,
                        error_t carry1, error_t carry2, error_t divisor, const error_t *levels,
-                       const double *colours, const error_t *table) noexcept nogil:
+                       const double *colours, const error_t *table, error_t *shared,
+                       Py_ssize_t shared_kept, volatile long long *progress,
+                       Py_ssize_t member, Py_ssize_t team) noexcept nogil:
     """Image `number`, row by row. Each pixel's error is kept in rows of errors, and what the
     rows above pushed onto a pixel is gathered from them, a chunk of DITHER_CHUNK pixels at a
     time (a vector loop: the chunk's rows above are final), adding in the order a row-by-row
     scan pushes it (the same sums); what the row's own previous two pixels push comes on top,
-    pixel by pixel. Rows go in pairs, the second two chunks behind the first, a pixel of each
-    in turn: the two rows' chains of pixel-to-pixel dependencies overlap. Serpentine scans go
-    a row at a time."""
-    cdef Py_ssize_t width = scan.width, kept = scan.kept, line = width * channels
+    pixel by pixel. Rows go in pairs (bands), the second two chunks behind the first, a pixel
+    of each in turn: the two rows' chains of pixel-to-pixel dependencies overlap. Serpentine
+    scans go a row at a time.
+    With `progress` (dither_shared), the rows of errors are `shared` (`shared_kept` of them)
+    and this thread (`member` of `team`) takes every team-th band: before each iteration of
+    chunks it waits until the band above is BAND_LEAD iterations ahead (or done), and after it
+    publishes its own count."""
+    cdef Py_ssize_t width = scan.width, line = width * channels
+    cdef Py_ssize_t kept = scan.kept if shared == NULL else shared_kept
     cdef Py_ssize_t row_len = (width + 2 * DITHER_MARGIN) * channels
     cdef Py_ssize_t chunks = (width + DITHER_CHUNK - 1) // DITHER_CHUNK
-    cdef Py_ssize_t y, r, t, k, j, parity, first, second, n0, n1, both, rows
+    cdef Py_ssize_t y, r, t, k, j, parity, first, second, n0, n1, both, rows, band
+    cdef long long spins
     # (the scan's numbers as locals: the compiler then need not reload them after each store)
     cdef Py_ssize_t taps = scan.taps, count = scan.levels
     cdef int shift = scan.shift
@@ -235,14 +289,20 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
     cdef uint8_t *numbers[2]  # each row's colour numbers (with a palette)
     cdef error_t before[2][DITHER_MAX_CHANNELS]  # errors of the pixel before last
     cdef error_t last[2][DITHER_MAX_CHANNELS]  # and of the last, in each row
-    cdef error_t *errors = <error_t *> calloc(kept * row_len + 2 * line, sizeof(error_t))
-    if errors == NULL:
+    cdef error_t *own = <error_t *> calloc((kept * row_len if shared == NULL else 0)
+                                           + 2 * line, sizeof(error_t))
+    cdef error_t *errors = own if shared == NULL else shared
+    if own == NULL:
         free(palette.keys)
         free(palette.numbers)
         return
     y = 0
     while y < scan.height:
         rows = 1 if scan.serpentine or y + 1 == scan.height else 2
+        band = y // 2
+        if progress != NULL and band % team != member:  # another thread's band
+            y += rows
+            continue
         for r in range(rows):
             parity = (y + r) % 2 if scan.serpentine else 0
             errors_of[r] = errors + ((y + r) % kept) * row_len + DITHER_MARGIN * channels
@@ -252,7 +312,7 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
             row[r].weights = weights + parity * taps
             source[r] = image + (number * scan.height + y + r) * line
             target[r] = out + (number * scan.height + y + r) * line
-            sums[r] = errors + kept * row_len + r * line
+            sums[r] = own + (kept * row_len if shared == NULL else 0) + r * line
             numbers[r] = index + (number * scan.height + y + r) * width
             for j in range(channels):
                 before[r][j] = 0
@@ -266,6 +326,10 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
             y += 1
             continue
         for k in range(chunks + 2 * (rows - 1)):
+            if progress != NULL and band > 0:
+                spins = 0
+                while cconv_seen(&progress[(band - 1) * BAND_FLAG_STRIDE]) < k + BAND_LEAD:
+                    cconv_wait(&spins)
             first, second = k * DITHER_CHUNK, (k - 2) * DITHER_CHUNK
             n0 = min(DITHER_CHUNK, width - first) if k < chunks else 0
             n1 = min(DITHER_CHUNK, width - second) if rows == 2 and k >= 2 else 0
@@ -295,8 +359,12 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
                                  numbers[1], before[1], last[1], channels, shift, carry1,
                                  carry2, divisor, lowest, highest, levels, count, &palette,
                                  table)
+            if progress != NULL:
+                cconv_publish(&progress[band * BAND_FLAG_STRIDE], k + 1)
+        if progress != NULL:
+            cconv_publish(&progress[band * BAND_FLAG_STRIDE], BAND_DONE)
         y += rows
-    free(errors)
+    free(own)
     free(palette.keys)
     free(palette.numbers)
 

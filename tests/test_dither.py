@@ -235,3 +235,26 @@ def test_palette_cache_of_8_bit_images(channels):
     signed = (image.astype(np.int16) - 128).astype(np.int8)
     np.testing.assert_array_equal(cconv.dither(signed, palette=palette - 128),
                                   dither_reference(signed, palette=palette - 128))
+
+
+@pytest.mark.parametrize("threads", [2, 3, 7])
+@pytest.mark.parametrize("shape", [(41, 97), (40, 150, 3), (7, 5), (2, 30, 20, 2)])
+def test_one_image_on_several_threads(threads, shape):
+    """Fewer images than threads: the bands of rows of each image are shared by the threads
+    (each waiting for the band above); the same values as one thread and the reference."""
+    rng = np.random.default_rng(14)
+    image = random_image(rng, shape, np.uint8)
+    for method in ("floyd-steinberg", "stucki", "sierra-lite"):
+        got = cconv.dither(image, 3, method=method, threads=threads)
+        assert np.array_equal(got, cconv.dither(image, 3, method=method, threads=1))
+        images = image[None] if image.ndim < 4 else image
+        for one, result in zip(images, got[None] if image.ndim < 4 else got):
+            np.testing.assert_array_equal(result, dither_reference(one, 3, method=method))
+    floats = rng.uniform(0, 1, shape)
+    np.testing.assert_array_equal(cconv.dither(floats, threads=threads),
+                                  cconv.dither(floats, threads=1))
+    if image.ndim >= 3:
+        palette = rng.integers(0, 256, (5, shape[-1]))
+        got = cconv.dither(image, palette=palette, threads=threads)
+        for one, result in zip(images, got[None] if image.ndim < 4 else got):
+            np.testing.assert_array_equal(result, dither_reference(one, palette=palette))
