@@ -157,9 +157,8 @@ def _dithered(array, levels, palette, method, serpentine, threads):
         whole = channels <= _MAX_CHANNELS
         part = pixels if whole else np.ascontiguousarray(pixels[..., start:start + _MAX_CHANNELS])
         result = out if whole else np.empty_like(part)
-        _dither.dither(part, result, index, offsets, weights, carry, divisor,
-                              level_values, colours, bool(serpentine),
-                              threads)
+        _dither.dither(part, result, index, offsets, weights, carry, divisor, level_values,
+                       colours, bool(serpentine), threads)
         if not whole:
             out[..., start:start + _MAX_CHANNELS] = result
     return out.reshape(array.shape), index
