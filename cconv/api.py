@@ -198,7 +198,7 @@ def correlate(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cva
     array([[255, 255],
            [255, 255]], dtype=uint8)
     """
-    if (nan_policy != "propagate" or mask is not None) and missing.check_policy(nan_policy, mask):
+    if missing.omits(nan_policy, mask):
         return missing.normalized(image, kernel, False, mode, cval, mask, out, dtype, threads,
                                   method, origin, offset)
     return _filter(image, kernel, False, mode, cval, out, dtype, threads, method, origin,
@@ -223,7 +223,7 @@ def convolve(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cval
     >>> cconv.convolve(image, [[1, 2, 3]])[2]
     array([ 0, 10, 20, 30,  0], dtype=uint8)
     """
-    if (nan_policy != "propagate" or mask is not None) and missing.check_policy(nan_policy, mask):
+    if missing.omits(nan_policy, mask):
         return missing.normalized(image, kernel, True, mode, cval, mask, out, dtype, threads,
                                   method, origin, offset)
     return _filter(image, kernel, True, mode, cval, out, dtype, threads, method, origin, offset)

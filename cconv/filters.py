@@ -147,7 +147,7 @@ def unsharp_mask(image: Picture, sigma: float = 1.0, amount: float = 1.0,
 
 def _thresholded_unsharp(image, gaussian, amount, threshold, *, mode="nearest", cval=0.0,
                          threads=None, premultiply=True, nan_policy="propagate", mask=None):
-    if missing.check_policy(nan_policy, mask):
+    if missing.omits(nan_policy, mask):
         raise ValueError("unsharp_mask with a `threshold` takes no nan_policy='omit'")
     if _dask.is_dask_array(image):
         options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
@@ -244,7 +244,7 @@ def _apply_kernel(image, weights, offset=0.0, centre=0.0, *, mode="nearest", cva
                   mask=None):
     """Correlate with `weights` plus `centre` at their anchor (see api._filter), plus
     `offset`."""
-    if (nan_policy != "propagate" or mask is not None) and missing.check_policy(nan_policy, mask):
+    if missing.omits(nan_policy, mask):
         return _omitting_missing(image, weights, offset, centre, mode, cval, threads,
                                  premultiply, method, mask)
     if _dask.is_dask_array(image):

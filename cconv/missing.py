@@ -19,9 +19,11 @@ from . import _dask, _engine, api
 POLICIES = ("propagate", "omit")
 
 
-def check_policy(nan_policy, mask) -> bool:
+def omits(nan_policy, mask) -> bool:
     """Whether the call omits missing data (ValueError for a bad policy, or a mask without
     'omit')."""
+    if nan_policy == "propagate" and mask is None:  # the common case, at once
+        return False
     if nan_policy not in POLICIES:
         raise ValueError(f"`nan_policy` must be 'propagate' or 'omit', got {nan_policy!r}")
     if mask is not None and nan_policy != "omit":
