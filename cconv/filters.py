@@ -243,41 +243,31 @@ def _apply_kernel(image, weights, offset=0.0, centre=0.0, *, mode="nearest", cva
                   threads=None, premultiply=True, method="auto", nan_policy="propagate",
                   mask=None):
     """Correlate with `weights` plus `centre` at their anchor (see api._filter), plus
-    `offset`."""
-    if missing.omits(nan_policy, mask):
-        return _omitting_missing(image, weights, offset, centre, mode, cval, threads,
-                                 premultiply, method, mask)
-    if _dask.is_dask_array(image):
-        options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
-        return _lazily(_apply_kernel, image, weights, (weights, offset, centre), options)
-
-    def compute(array, dtype, offset):
-        return api._filter(array, weights, False, mode, cval, None, dtype, threads, method, 0,
-                           offset, centre)
-
-    # (only Pillow images with alpha need to know; np.isclose is slow next to a small call)
-    smoothing = images.is_pillow_image(image) and abs(weights.sum() + centre - 1.0) <= 1e-5
-    return _run(image, compute, offset, premultiply, smoothing, threads, weights.shape, mode)
-
-
-def _omitting_missing(image, weights, offset, centre, mode, cval, threads, premultiply, method,
-                      mask):
-    """_apply_kernel with nan_policy='omit' (see cconv.missing)."""
-    if centre:
+    `offset`; with nan_policy='omit', normalised convolution (see cconv.missing)."""
+    omit = missing.omits(nan_policy, mask)
+    if omit and centre:  # (normalized takes the whole kernel)
         weights = weights.copy()
         weights[tuple(k // 2 for k in weights.shape)] += centre
+        centre = 0.0
     if _dask.is_dask_array(image):
-        return missing.normalized(image, weights, False, mode, cval, mask, None, None, threads,
-                                  method, 0, offset)
+        if omit:
+            return missing.normalized(image, weights, False, mode, cval, mask, None, None,
+                                      threads, method, 0, offset)
+        options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
+        return _lazily(_apply_kernel, image, weights, (weights, offset, centre), options)
     if mask is not None and images.is_pillow_image(image):
         raise ValueError("`mask` applies to arrays; for a Pillow image, pass "
                          "np.asarray(image) and the mask")
 
     def compute(array, dtype, offset):
-        return missing.normalized(array, weights, False, mode, cval, mask, None, dtype, threads,
-                                  method, 0, offset)
+        if omit:
+            return missing.normalized(array, weights, False, mode, cval, mask, None, dtype,
+                                      threads, method, 0, offset)
+        return api._filter(array, weights, False, mode, cval, None, dtype, threads, method, 0,
+                           offset, centre)
 
-    smoothing = images.is_pillow_image(image) and abs(weights.sum() - 1.0) <= 1e-5
+    # (only Pillow images with alpha need to know; np.isclose is slow next to a small call)
+    smoothing = images.is_pillow_image(image) and abs(weights.sum() + centre - 1.0) <= 1e-5
     return _run(image, compute, offset, premultiply, smoothing, threads, weights.shape, mode)
 
 
