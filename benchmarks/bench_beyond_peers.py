@@ -3,10 +3,14 @@ have, on 1920x1080 images (the bundled photo, resized).
 
     python benchmarks/bench_beyond_peers.py            # every table
     python benchmarks/bench_beyond_peers.py --quick    # fewer repeats
+    python benchmarks/bench_beyond_peers.py stride     # one table (nan, stride, dither)
 
 - nan: nan_policy='omit' (normalised convolution) on a float32 image with 5% NaN pixels,
   against astropy.convolution.convolve(nan_treatment='interpolate'), checked first to agree
   within float32 rounding.
+- stride: the strided result against the full one (the same call, stride 1) and OpenCV's
+  nearest call sliced (filter2D / sepFilter2D then [::2, ::2]); pyramid_down against
+  cv2.pyrDown. Each strided result is first checked to equal the full one decimated.
 - dither: error diffusion, against Pillow's Floyd-Steinberg (``convert('1')`` for two gray
   levels, ``quantize(palette=...)`` for a palette), Pillow image in, Pillow image out on both
   sides; cconv's own other kernels for scale. Each cconv result is first checked against
@@ -92,6 +96,55 @@ def nan_table(repeats, budget):
                   f"{astropy_time * 1e3:.1f} | {m['cconv'] / astropy_time:.3f} |", flush=True)
 
 
+def stride_table(repeats, budget):
+    try:
+        import cv2
+    except ImportError:
+        print("\nthe stride table needs OpenCV")
+        return
+    rng = np.random.default_rng(0)
+    gray, rgb = np.asarray(photo("L")), np.asarray(photo("RGB"))
+    random7 = rng.uniform(-1, 1, (7, 7))
+    gaussian = cconv.kernels.gaussian(1.0)
+    line = cv2.getGaussianKernel(9, 1.0)
+    cases = []
+    for label, image in (("gray", gray), ("RGB", rgb)):
+        for dtype in (np.uint8, np.float32):
+            array = image.astype(dtype)
+            name = f"{label} {np.dtype(dtype).name}"
+            cases += [
+                (f"{name}, pyramid_down", lambda t, a=array: cconv.pyramid_down(a, threads=t),
+                 lambda a=array: cv2.pyrDown(a), None),
+                (f"{name}, random 7x7, stride 2",
+                 lambda t, a=array: cconv.correlate(a, random7, stride=2, threads=t),
+                 lambda a=array: cv2.filter2D(a, -1, random7,
+                                              borderType=cv2.BORDER_REPLICATE)[::2, ::2],
+                 lambda t, a=array: cconv.correlate(a, random7, threads=t)),
+                (f"{name}, Gaussian 9x9, stride 2",
+                 lambda t, a=array: cconv.correlate(a, gaussian, stride=2, threads=t),
+                 lambda a=array: cv2.sepFilter2D(a, -1, line, line,
+                                                 borderType=cv2.BORDER_REPLICATE)[::2, ::2],
+                 lambda t, a=array: cconv.correlate(a, gaussian, threads=t)),
+            ]
+    print("\nstride, 1920x1080 photo, milliseconds; full = the same cconv call at stride 1; "
+          "ratio = cconv / OpenCV (OpenCV at equal threads)\n")
+    print("| case | threads | cconv | full | OpenCV | ratio |")
+    print("|---|---|---|---|---|---|")
+    for name, ours, theirs, full in cases:
+        if full is not None and not np.array_equal(ours(1), full(1)[::2, ::2]):
+            print(f"| {name} | - | FAILED check | | | |")
+            continue
+        for threads in (1, None):
+            cv2.setNumThreads(threads or os.cpu_count())
+            functions = {"cconv": lambda: ours(threads), "OpenCV": theirs}
+            if full is not None:
+                functions["full"] = lambda: full(threads)
+            m = median_times(functions, repeats, budget)
+            whole = f"{m['full'] * 1e3:.2f}" if full is not None else "-"
+            print(f"| {name} | {threads or 'all'} | {m['cconv'] * 1e3:.2f} | {whole} | "
+                  f"{m['OpenCV'] * 1e3:.2f} | {m['cconv'] / m['OpenCV']:.2f} |", flush=True)
+
+
 def dither_table(repeats, budget):
     gray, rgb = photo("L"), photo("RGB")
     web = np.array([[r, g, b] for r in (0, 85, 170, 255) for g in (0, 85, 170, 255)
@@ -134,13 +187,16 @@ def dither_table(repeats, budget):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("tables", nargs="*", choices=["nan", "stride", "dither", []],
+                        help="the tables to run (default: all)")
     args = parser.parse_args()
     repeats, budget = (5, 0.05) if args.quick else (15, 0.3)
     info = cconv.build_info()
     print(f"cconv {info['version']} (simd {info['simd']}, openmp {info['openmp']}); "
           f"{os.cpu_count()} CPUs; numpy {np.__version__}, Pillow {Image.__version__}")
-    nan_table(repeats, budget)
-    dither_table(repeats, budget)
+    parser_tables = {"nan": nan_table, "stride": stride_table, "dither": dither_table}
+    for name in args.tables or parser_tables:
+        parser_tables[name](repeats, budget)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ from . import kernels
 from .api import METHODS, MODES, choose_method, convolve, correlate
 from .info import __version__, build_info, show_config
 
-_FILTERS = ("Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "sharpen",
-            "unsharp_mask")
+_FILTERS = ("Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "pyramid_down",
+            "sharpen", "unsharp_mask")
 
 __all__ = ["METHODS", "MODES", "__version__", "build_info", "choose_method", "convolve",
            "correlate", "dither", "kernels", "show_config", *_FILTERS]
@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # what __getattr__ loads on first use, for type checkers
     from .filters import emboss as emboss
     from .filters import filter as filter
     from .filters import gaussian_blur as gaussian_blur
+    from .filters import pyramid_down as pyramid_down
     from .filters import sharpen as sharpen
     from .filters import unsharp_mask as unsharp_mask
 

@@ -83,7 +83,8 @@ def _read_cpu_count() -> int:
 def correlate(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cval: float = 0.0,
               offset: float = 0.0, out: NDArray[Any] | None = None, dtype: DTypeLike = None,
               threads: int | None = None, method: str = "auto", origin: int | Sequence[int] = 0,
-              nan_policy: str = "propagate", mask: ArrayLike | None = None) -> NDArray[Any]:
+              nan_policy: str = "propagate", mask: ArrayLike | None = None,
+              stride: int | Sequence[int] = 1) -> NDArray[Any]:
     """Correlate an image, a channels-last image or a batch with a 2-D kernel.
 
     Each output pixel is the sum of ``kernel[i, j] * image[y + i - kh // 2, x + j - kw // 2]``:
@@ -162,12 +163,18 @@ def correlate(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cva
     mask : array_like of bool, optional
         With nan_policy='omit': True marks a pixel as missing. Shape (H, W) for every channel,
         or the image's shape.
+    stride : int or (int, int), optional
+        Keep every `stride`-th row and column (or ``(sy, sx)``): the result is exactly
+        ``correlate(image, kernel)[::sy, ::sx]`` (on the H and W axes), of shape
+        ``ceil(H / sy), ceil(W / sx)``, and the rows and columns dropped are not computed
+        (the 'fft' method and Dask arrays excepted, which compute the whole and keep every
+        stride-th sample). `out`, if given, has that shape.
 
     Returns
     -------
     ndarray
-        Same shape as the image. Integer results are rounded to nearest (ties to even) and
-        saturated to the dtype's range: never truncated, never wrapped.
+        Same shape as the image (but for `stride`). Integer results are rounded to nearest
+        (ties to even) and saturated to the dtype's range: never truncated, never wrapped.
 
     Raises
     ------
@@ -200,15 +207,16 @@ def correlate(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cva
     """
     if missing.omits(nan_policy, mask):
         return missing.normalized(image, kernel, False, mode, cval, mask, out, dtype, threads,
-                                  method, origin, offset)
+                                  method, origin, offset, stride)
     return _filter(image, kernel, False, mode, cval, out, dtype, threads, method, origin,
-                   offset)
+                   offset, stride=stride)
 
 
 def convolve(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cval: float = 0.0,
              offset: float = 0.0, out: NDArray[Any] | None = None, dtype: DTypeLike = None,
              threads: int | None = None, method: str = "auto", origin: int | Sequence[int] = 0,
-             nan_policy: str = "propagate", mask: ArrayLike | None = None) -> NDArray[Any]:
+             nan_policy: str = "propagate", mask: ArrayLike | None = None,
+             stride: int | Sequence[int] = 1) -> NDArray[Any]:
     """Convolve an image, a channels-last image or a batch with a 2-D kernel.
 
     True convolution: the kernel is flipped on both axes, and the result equals
@@ -225,16 +233,22 @@ def convolve(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cval
     """
     if missing.omits(nan_policy, mask):
         return missing.normalized(image, kernel, True, mode, cval, mask, out, dtype, threads,
-                                  method, origin, offset)
-    return _filter(image, kernel, True, mode, cval, out, dtype, threads, method, origin, offset)
+                                  method, origin, offset, stride)
+    return _filter(image, kernel, True, mode, cval, out, dtype, threads, method, origin, offset,
+                   stride=stride)
 
 
 def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin=0, offset=0.0,
-            centre=0.0):
+            centre=0.0, stride=1):
     """correlate (flip False) or convolve; `centre` (for cconv.filters): a weight added to the
     kernel at its anchor, which keeps a separable kernel on the separable path (an unsharp
     mask is a Gaussian's multiple plus a centre weight)."""
+    strides = as_strides(stride)
     if type(image) is not np.ndarray and _dask.is_dask_array(image):
+        if strides != _NO_STRIDE:  # (map_overlap keeps the chunks' shapes)
+            whole = _filter(image, kernel, flip, mode, cval, None, dtype, threads, method,
+                            origin, offset, centre)
+            return _check_out_for_dask(out, decimated(whole, strides))
         return _filter_lazily(image, kernel, flip, mode, cval, out, dtype, threads, method,
                               origin, offset, centre)
     image = as_image(image)
@@ -243,7 +257,8 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
     cval = _as_cval(cval)
     offset = _as_offset(offset)
     threads = _call_threads(threads, image.size)
-    out_dtype = _output_dtype(image, out, dtype)
+    shape = strided_shape(image.shape, strides)
+    out_dtype = _output_dtype(image, out, dtype, shape)
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
 
@@ -251,13 +266,17 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
 
     if image.size == 0:
         _plan(weights, method, np.dtype(np.float64), False)  # the same errors as for any image
-        result = np.empty(image.shape, out_dtype)
+        result = np.empty(shape, out_dtype)
         return _deliver(result, out)
 
     source = _engine_input(image)
     path, engine_kernel, column, row, engine_out_dtype, accumulator = _choose_path(
         weights, method, source.dtype, image.dtype, out_dtype, mode_code, cval, image.shape,
         threads, offset)
+    if path == "fft" and strides != _NO_STRIDE:  # (its cost is the whole image's anyway)
+        whole = _filter(image, kernel, flip, mode, cval, None, out_dtype, threads, method,
+                        origin, offset, centre)
+        return _deliver(np.ascontiguousarray(decimated(whole, strides)), out)
     if centre and path != "separable":  # the others take the centre in the kernel
         weights = weights.copy()
         weights[anchor] += centre
@@ -286,8 +305,8 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
             return _deliver(result, out)
         path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
 
-    shape = image.shape
-    planes_shape, channels = _planes(shape)
+    planes_shape, channels = _planes(image.shape)
+    out_planes_shape = _planes(shape)[0]
 
     direct = (
         out is not None
@@ -312,7 +331,7 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
         path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
     _compiled(engine, source.dtype, engine_out_dtype, accumulator)(
         source.reshape(planes_shape),
-        result.reshape(planes_shape),
+        result.reshape(out_planes_shape),
         engine_kernel,
         column,
         row,
@@ -324,8 +343,10 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
         cval,
         offset,
         centre,
-        min(threads, planes_shape[0] * planes_shape[1]),  # no more threads than rows
+        min(threads, out_planes_shape[0] * out_planes_shape[1]),  # no more threads than rows
         result.nbytes >= _STREAM_BYTES,
+        stride_y=strides[0],
+        stride_x=strides[1],
     )
     return _finish(result, out, out_dtype, direct)
 
@@ -336,6 +357,48 @@ def _finish(result: np.ndarray, out, out_dtype: np.dtype, direct: bool) -> np.nd
     if result.dtype != out_dtype:
         result = round_and_saturate(result, out_dtype)
     return result if direct else _deliver(result, out)
+
+
+_NO_STRIDE = (1, 1)
+
+
+def as_strides(stride) -> tuple[int, int]:
+    """`stride` (one positive integer or one per axis, rows then columns) as a pair."""
+    if type(stride) is int and stride == 1:  # the common case, at once
+        return _NO_STRIDE
+    values = stride if isinstance(stride, (tuple, list, np.ndarray)) else (stride, stride)
+    if len(values) != 2 or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
+                                   and s >= 1 for s in values):
+        raise ValueError(f"`stride` must be a positive integer or a pair of them (rows, "
+                         f"columns); got {stride!r}")
+    return int(values[0]), int(values[1])
+
+
+def strided_shape(shape: tuple, strides: tuple[int, int]) -> tuple:
+    """The shape of an image of `shape` (H, W), (H, W, C) or (N, H, W, C) keeping every
+    strides[0]-th row and strides[1]-th column."""
+    if strides == _NO_STRIDE:
+        return tuple(shape)
+    y = 1 if len(shape) == 4 else 0
+    sizes = list(shape)
+    sizes[y] = -(-shape[y] // strides[0])
+    sizes[y + 1] = -(-shape[y + 1] // strides[1])
+    return tuple(sizes)
+
+
+def decimated(image, strides: tuple[int, int]):
+    """A view of every strides[0]-th row and strides[1]-th column of `image` (numpy or Dask)."""
+    if strides == _NO_STRIDE:
+        return image
+    rows, columns = slice(None, None, strides[0]), slice(None, None, strides[1])
+    return image[(slice(None), rows, columns) if image.ndim == 4 else (rows, columns)]
+
+
+def _check_out_for_dask(out, result):
+    if out is not None:
+        raise ValueError("`out` cannot be given with a Dask array: the result is a new lazy "
+                         "Dask array (write it with dask.array.store or to_zarr)")
+    return result
 
 
 def gradient(image, factors_x, factors_y, combine, *, mode="nearest", cval=0.0, dtype=None,
@@ -704,7 +767,23 @@ def _rank_one_factors(weights: np.ndarray):
     # be replaced by one that is only close in units of the largest weight
     if (np.abs(product - weights) > 8 * np.finfo(np.float64).eps * np.abs(weights)).any():
         return None
+    # the column scaled to sum 1 instead, where that makes both factors short binary
+    # fractions reproducing the kernel exactly: a binomial's column is then [1, 4, 6, 4, 1] / 16,
+    # whose products with integer pixels are exact, where 1/6, 2/3, ... of its centre are not
+    total = weights[:, pivot_column].sum()
+    if total != 0 and not _short_binary(column):
+        normalised = (weights[:, pivot_column] / total, weights[pivot_row, :] * total / pivot)
+        if (_short_binary(normalised[0]) and _short_binary(normalised[1])
+                and np.array_equal(np.outer(*normalised), weights)):
+            return normalised
     return column, row
+
+
+def _short_binary(values: np.ndarray) -> bool:
+    """Whether every value is a multiple of 2**-24 below 2**24 (exact in float32 products
+    with 8-bit samples, as integers are)."""
+    scaled = np.ldexp(values, 24)
+    return bool((np.abs(scaled) < 2.0 ** 48).all() and (scaled == np.rint(scaled)).all())
 
 
 def as_image(image) -> np.ndarray:
@@ -806,7 +885,9 @@ def _thread_count(threads) -> int:
     raise ValueError(f"`threads` must be None or a positive integer, got {threads!r}")
 
 
-def _output_dtype(image: np.ndarray, out, dtype) -> np.dtype:
+def _output_dtype(image: np.ndarray, out, dtype, shape: tuple | None = None) -> np.dtype:
+    """The dtype of the call's result; checks `out` against it and the result's `shape`
+    (default: the image's)."""
     if dtype is not None:
         try:
             dtype = np.dtype(dtype)
@@ -818,8 +899,12 @@ def _output_dtype(image: np.ndarray, out, dtype) -> np.dtype:
         return image.dtype.newbyteorder("=") if dtype is None else dtype.newbyteorder("=")
     if not isinstance(out, np.ndarray):
         raise TypeError(f"`out` must be a numpy array, got {type(out).__name__}")
-    if out.shape != image.shape:
-        raise ValueError(f"`out` must have the image's shape {image.shape}, got {out.shape}")
+    if shape is None or tuple(shape) == image.shape:
+        if out.shape != image.shape:
+            raise ValueError(f"`out` must have the image's shape {image.shape}, got {out.shape}")
+    elif out.shape != tuple(shape):
+        raise ValueError(f"`out` must have the strided result's shape {tuple(shape)}, got "
+                         f"{out.shape}")
     if not _is_real(out.dtype):
         raise ValueError(f"`out` must have a real integer or float dtype, got {out.dtype}")
     if dtype is not None and dtype != out.dtype:

@@ -108,6 +108,9 @@ def _parser():
                             help=f"the preset's {name!r} parameter (see --list)")
     parser.add_argument("--serpentine", action="store_true",
                         help="dither: scan odd rows right to left")
+    parser.add_argument("--stride", type=_stride, default=None, metavar="N|SY,SX",
+                        help="keep every N-th row and column (or SY-th row, SX-th column), "
+                             "computing only those: a smaller image")
     parser.add_argument("--offset", type=float, default=0.0,
                         help="added to the result before rounding (kernels and presets)")
     parser.add_argument("--mode", default="nearest", choices=MODES,
@@ -146,6 +149,14 @@ def _positive_int(text):
     return value
 
 
+def _stride(text):
+    values = text.split(",")
+    if len(values) not in (1, 2):
+        raise argparse.ArgumentTypeError(f"must be N or SY,SX, got {text}")
+    values = [_positive_int(value) for value in values]
+    return values[0] if len(values) == 1 else tuple(values)
+
+
 def _quality(text):
     value = int(text)
     if not 1 <= value <= 100:
@@ -168,6 +179,8 @@ def _setup(args) -> _Setup:
                "premultiply": not args.plain_alpha}
     if args.offset:
         options["offset"] = args.offset
+    if args.stride is not None:
+        options["stride"] = args.stride
     if args.normalize:
         options["normalize"] = True
     elif isinstance(kernel, np.ndarray):

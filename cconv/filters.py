@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,15 +31,15 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = [
-    "FILTERS", "Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "sharpen",
-    "unsharp_mask",
+    "FILTERS", "Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "pyramid_down",
+    "sharpen", "unsharp_mask",
 ]
 
 
 def filter(image: Picture, kernel: ArrayLike | str, *, mode: str = "nearest", cval: float = 0.0,
            offset: float = 0.0, threads: int | None = None, premultiply: bool = True,
            normalize: bool = False, nan_policy: str = "propagate", mask: ArrayLike | None = None,
-           **params: Any) -> Picture:
+           stride: int | tuple[int, int] = 1, **params: Any) -> Picture:
     """Correlate `image` with a kernel or a named preset, plus `offset`.
 
     Parameters
@@ -57,6 +58,9 @@ def filter(image: Picture, kernel: ArrayLike | str, *, mode: str = "nearest", cv
     nan_policy, mask : optional
         Missing data, as in :func:`cconv.correlate` (``nan_policy='omit'``: normalised
         convolution), for kernels, presets and the filters built on one kernel.
+    stride : int or (int, int), optional
+        Keep every `stride`-th row and column, computing only those (as in
+        :func:`cconv.correlate`); a Pillow image comes back that much smaller.
     **params
         The preset's parameters, e.g. ``sigma=2`` for ``'gaussian'``; ValueError for others.
 
@@ -74,7 +78,7 @@ def filter(image: Picture, kernel: ArrayLike | str, *, mode: str = "nearest", cv
     array([128, 128, 128, 128], dtype=uint8)
     """
     options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply,
-               "nan_policy": nan_policy, "mask": mask}
+               "nan_policy": nan_policy, "mask": mask, "stride": stride}
     if isinstance(kernel, str) and kernel.replace("_", "-") in FILTERS:
         function = FILTERS[kernel.replace("_", "-")]
         named = inspect.signature(function).parameters.values()
@@ -146,9 +150,15 @@ def unsharp_mask(image: Picture, sigma: float = 1.0, amount: float = 1.0,
 
 
 def _thresholded_unsharp(image, gaussian, amount, threshold, *, mode="nearest", cval=0.0,
-                         threads=None, premultiply=True, nan_policy="propagate", mask=None):
+                         threads=None, premultiply=True, nan_policy="propagate", mask=None,
+                         stride=1):
     if missing.omits(nan_policy, mask):
         raise ValueError("unsharp_mask with a `threshold` takes no nan_policy='omit'")
+    strides = api.as_strides(stride)
+    if strides != api._NO_STRIDE:  # (the numpy passes take the whole image)
+        return _decimated(_thresholded_unsharp(image, gaussian, amount, threshold, mode=mode,
+                                               cval=cval, threads=threads,
+                                               premultiply=premultiply), strides)
     if _dask.is_dask_array(image):
         options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
         return _lazily(_thresholded_unsharp, image, gaussian, (gaussian, amount, threshold),
@@ -203,6 +213,29 @@ def edges(image: Picture, method: str = "hypot", *, mode: str = "nearest", cval:
     return _run(image, compute, 0.0, premultiply, False, threads, (3, 3), mode)
 
 
+def pyramid_down(image: Picture, levels: int = 1, *, mode: str = "mirror", cval: float = 0.0,
+                 threads: int | None = None, premultiply: bool = True) -> Picture:
+    """Halve the image `levels` times, as ``cv2.pyrDown`` does each time: the 5x5 binomial
+    blur (``[1, 4, 6, 4, 1] / 16`` down and across) kept at every second row and column from
+    the first, ``ceil(H / 2) x ceil(W / 2)``, computing only the kept pixels.
+
+    The default border, 'mirror', is OpenCV's default (BORDER_REFLECT_101), and the values
+    then equal cv2.pyrDown's but for rounding: integer results round half to even, where
+    OpenCV rounds halves up. Options as :func:`filter`; ``levels=0`` returns the image as it
+    is.
+    """
+    if isinstance(levels, bool) or not isinstance(levels, numbers.Integral) or levels < 0:
+        raise ValueError(f"`levels` must be a non-negative integer, got {levels!r}")
+    for _ in range(levels):
+        image = _apply_kernel(image, _PYRAMID_KERNEL, mode=mode, cval=cval, threads=threads,
+                              premultiply=premultiply, stride=2)
+    return image
+
+
+_PYRAMID_KERNEL = np.outer([1.0, 4, 6, 4, 1], [1.0, 4, 6, 4, 1]) / 256
+_PYRAMID_KERNEL.flags.writeable = False
+
+
 FILTERS = {
     "blur": blur,
     "gaussian-blur": gaussian_blur,
@@ -211,6 +244,7 @@ FILTERS = {
     "emboss": emboss,
     "edges": edges,
     "dither": dithering.dither,
+    "pyramid-down": pyramid_down,
 }
 """Named filters (hyphenated, as the command line spells them) -> function."""
 
@@ -241,10 +275,12 @@ def _scaled_gaussian(sigma, factor):
 
 def _apply_kernel(image, weights, offset=0.0, centre=0.0, *, mode="nearest", cval=0.0,
                   threads=None, premultiply=True, method="auto", nan_policy="propagate",
-                  mask=None):
+                  mask=None, stride=1):
     """Correlate with `weights` plus `centre` at their anchor (see api._filter), plus
-    `offset`; with nan_policy='omit', normalised convolution (see cconv.missing)."""
+    `offset`; with nan_policy='omit', normalised convolution (see cconv.missing); every
+    `stride`-th row and column."""
     omit = missing.omits(nan_policy, mask)
+    strides = api.as_strides(stride)
     if omit and centre:  # (normalized takes the whole kernel)
         weights = weights.copy()
         weights[tuple(k // 2 for k in weights.shape)] += centre
@@ -252,9 +288,10 @@ def _apply_kernel(image, weights, offset=0.0, centre=0.0, *, mode="nearest", cva
     if _dask.is_dask_array(image):
         if omit:
             return missing.normalized(image, weights, False, mode, cval, mask, None, None,
-                                      threads, method, 0, offset)
+                                      threads, method, 0, offset, strides)
         options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
-        return _lazily(_apply_kernel, image, weights, (weights, offset, centre), options)
+        return api.decimated(_lazily(_apply_kernel, image, weights, (weights, offset, centre),
+                                     options), strides)
     if mask is not None and images.is_pillow_image(image):
         raise ValueError("`mask` applies to arrays; for a Pillow image, pass "
                          "np.asarray(image) and the mask")
@@ -262,13 +299,14 @@ def _apply_kernel(image, weights, offset=0.0, centre=0.0, *, mode="nearest", cva
     def compute(array, dtype, offset):
         if omit:
             return missing.normalized(array, weights, False, mode, cval, mask, None, dtype,
-                                      threads, method, 0, offset)
+                                      threads, method, 0, offset, strides)
         return api._filter(array, weights, False, mode, cval, None, dtype, threads, method, 0,
-                           offset, centre)
+                           offset, centre, strides)
 
     # (only Pillow images with alpha need to know; np.isclose is slow next to a small call)
     smoothing = images.is_pillow_image(image) and abs(weights.sum() + centre - 1.0) <= 1e-5
-    return _run(image, compute, offset, premultiply, smoothing, threads, weights.shape, mode)
+    return _run(image, compute, offset, premultiply, smoothing, threads, weights.shape, mode,
+                strides)
 
 
 def _lazily(function, image, weights, args, options):
@@ -286,16 +324,28 @@ def _lazily(function, image, weights, args, options):
     return _dask.map_with_kernel(block, image, weights.shape, anchor, options["mode"], dtype)
 
 
-def _run(image, compute, offset, premultiply, smoothing, threads, kernel_shape, mode):
+def _run(image, compute, offset, premultiply, smoothing, threads, kernel_shape, mode,
+         strides=(1, 1)):
     """compute(image) on an array, or through cconv.images on a Pillow image, which may then
     filter in bands of rows: `kernel_shape` (centred) says how far each output reads, and
-    'wrap' reads across the whole image."""
+    'wrap' reads across the whole image. `strides`: those compute keeps (see
+    cconv.images.filter_image)."""
     if images.is_pillow_image(image):
         reach = None if mode == "wrap" else (kernel_shape[0] // 2,
                                              kernel_shape[0] - 1 - kernel_shape[0] // 2)
         return images.filter_image(image, compute, offset=offset, premultiply=premultiply,
-                                   smoothing=smoothing, threads=threads, reach=reach)
+                                   smoothing=smoothing, threads=threads, reach=reach,
+                                   strides=strides)
     return compute(as_image(image), None, offset)
+
+
+def _decimated(picture, strides):
+    """Every strides-th row and column of a filtered array or Pillow image."""
+    if images.is_pillow_image(picture):
+        return images.from_array(api.decimated(images.to_array(picture), strides),
+                                 picture.mode, picture)
+    return np.ascontiguousarray(api.decimated(picture, strides)) \
+        if type(picture) is np.ndarray else api.decimated(picture, strides)
 
 
 def _float_dtype(dtype):

@@ -84,7 +84,8 @@ def from_array(array: np.ndarray, mode: str, like: Image.Image) -> Image.Image:
 def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
                  premultiply: bool = True, smoothing: bool = True,
                  threads: int | None = None,
-                 reach: tuple[int, int] | None = None) -> Image.Image:
+                 reach: tuple[int, int] | None = None,
+                 strides: tuple[int, int] = (1, 1)) -> Image.Image:
     """Filter a Pillow image with `compute` and return a Pillow image (see the module's table).
 
     ``compute(array, dtype, offset)`` filters an array: ``dtype=None`` returns the array's own
@@ -100,7 +101,9 @@ def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
     `offset` is added to colour, never to alpha. `threads` as in cconv.correlate, for the
     passes that premultiply and divide back. `reach`: (rows above, rows below) that an output
     row reads, if no farther (not 'wrap'); premultiplied images are then filtered in bands of
-    rows, so that their float32 copies stay small (see _premultiplied).
+    rows, so that their float32 copies stay small (see _premultiplied). `strides`: the rows
+    and columns `compute` keeps (its result is that much smaller; see cconv.correlate's
+    `stride`).
     """
     mode = output_mode(image)
     array = to_array(image)
@@ -108,8 +111,12 @@ def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
         return from_array(compute(array, None, offset), mode, image)
     if not premultiply:
         colour, alpha = array[..., :-1], array[..., -1:]
-        new_alpha = compute(alpha, None, 0.0) if smoothing else alpha
+        new_alpha = compute(alpha, None, 0.0) if smoothing else api.decimated(alpha, strides)
         result = np.concatenate([compute(colour, None, offset), new_alpha], axis=-1)
+        return from_array(result, mode, image)
+    if strides != (1, 1):  # (in one band: bands would have to start on kept rows)
+        result = np.empty(api.strided_shape(array.shape, strides), array.dtype)
+        _premultiplied(array, compute, offset, smoothing, threads, result, 0, strides)
         return from_array(result, mode, image)
     result = np.empty_like(array)
     height = array.shape[0]
@@ -130,13 +137,15 @@ def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
 _BAND_ROWS = 128
 
 
-def _premultiplied(pixels, compute, offset, smoothing, threads, out, skip):
+def _premultiplied(pixels, compute, offset, smoothing, threads, out, skip, strides=(1, 1)):
     """Alpha-correct filtering of `pixels` (rows, width, channels; alpha last) into `out`,
     from row `skip` of the result on: colour times alpha / 255 and alpha / 255 filtered
     together, then colour divided by the filtered alpha (smoothing) or the alpha kept (the
-    filtered alpha of an operator, and the offset it gets, are dropped)."""
+    filtered alpha of an operator, and the offset it gets, are dropped). `strides`: those
+    compute keeps."""
     filtered = compute(api.premultiplied(pixels, threads), np.float32, offset)
     if smoothing and offset:  # alpha without the offset
         filtered[..., -1:] = compute(pixels[..., -1:].astype(np.float32) / 255, np.float32, 0.0)
     rows = slice(skip, skip + out.shape[0])
-    api.unpremultiplied(filtered[rows], pixels[rows], smoothing, threads, out=out)
+    api.unpremultiplied(filtered[rows], api.decimated(pixels, strides)[rows], smoothing,
+                        threads, out=out)

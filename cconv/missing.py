@@ -32,7 +32,7 @@ def omits(nan_policy, mask) -> bool:
 
 
 def normalized(image, kernel, flip, mode, cval, mask, out, dtype, threads, method, origin,
-               offset=0.0):
+               offset=0.0, stride=1):
     """correlate (flip False) or convolve of `image` with nan_policy='omit' (see correlate)."""
     weights = api.as_kernel(kernel)
     if weights.sum() == 0:
@@ -43,15 +43,18 @@ def normalized(image, kernel, flip, mode, cval, mask, out, dtype, threads, metho
         raise ValueError("nan_policy='omit' takes method 'auto', 'direct', 'separable' or "
                          "'box', not 'fft' (its rounding would hide a window without valid "
                          "pixels)")
+    strides = api.as_strides(stride)
     if _dask.is_dask_array(image):
-        return _normalized_lazily(image, weights, flip, mode, cval, mask, out, dtype, threads,
-                                  method, origin, offset)
+        return api._check_out_for_dask(out, api.decimated(_normalized_lazily(
+            image, weights, flip, mode, cval, mask, None, dtype, threads, method, origin,
+            offset), strides))
     array = api.as_image(image)
-    out_dtype = api._output_dtype(array, out, dtype)
+    shape = api.strided_shape(array.shape, strides)
+    out_dtype = api._output_dtype(array, out, dtype, shape)
     work = np.dtype(np.float32) if array.dtype in (np.float32, np.float16, np.uint8,
                                                     np.int8) else np.dtype(np.float64)
     if array.size == 0:
-        return api._deliver(np.empty(array.shape, out_dtype), out)
+        return api._deliver(np.empty(shape, out_dtype), out)
     source = np.ascontiguousarray(array, dtype=work)
     rows = (-1, source.shape[-1] * (source.shape[-2] if source.ndim > 2 else 1))
     marks = np.empty((0, 0), np.uint8)
@@ -67,10 +70,11 @@ def normalized(image, kernel, flip, mode, cval, mask, out, dtype, threads, metho
     if method == "auto" and api.choose_method(weights, work, array.shape, threads) == "fft":
         method = "direct"
     options = {"mode": mode, "dtype": work, "threads": threads, "method": method,
-               "origin": origin}
+               "origin": origin, "stride": strides}
     run = api.convolve if flip else api.correlate
     total = run(values, weights, cval=value_cval, **options)
     share = run(valid, weights, cval=valid_cval, **options)
+    rows = (-1, total.shape[-1] * (total.shape[-2] if total.ndim > 2 else 1))
     _engine.engine.divide_by_share(total.reshape(rows), share.reshape(rows),
                                    api._as_offset(offset), threads)
     if out_dtype.kind in "iu":

@@ -15,7 +15,8 @@ The files (one module; the .pxi are Cython includes):
 - fft.pxi: the FFT path's float32 tiles (large kernels); its transforms are in fft.h.
 - missing.pxi: the passes around nan_policy='omit''s two sums (cconv.missing).
 - *.h: the vector code of the AVX2 and AVX-512 modules (row_taps.h, column_pass.h,
-  integer_taps.h, window_sums.h, store_u8.h) and the CPU check (cpu_features.h).
+  integer_taps.h, window_sums.h, store_u8.h, deinterleave.h) and the CPU check
+  (cpu_features.h).
 
 How a call runs:
 - The image is a batch of N planes of H rows; each row is a flat run of W*C samples (pixels
@@ -52,7 +53,7 @@ cdef extern from "column_pass.h" nogil:
                          Py_ssize_t taps, Py_ssize_t start, Py_ssize_t n)
     void cconv_column_u8_group(float *const *outs, Py_ssize_t offset, Py_ssize_t count,
                                const uint8_t **rows, const float *weights, Py_ssize_t taps,
-                               Py_ssize_t start, Py_ssize_t n)
+                               Py_ssize_t start, Py_ssize_t n, Py_ssize_t step)
     void cconv_column_f32(float *out, const float **rows, const float *weights,
                           Py_ssize_t taps, Py_ssize_t start, Py_ssize_t n)
     enum: CCONV_SYMMETRIC_MAX_TAPS
@@ -61,10 +62,10 @@ cdef extern from "column_pass.h" nogil:
     void cconv_column_u8_group_symmetric(float *const *outs, Py_ssize_t offset,
                                          Py_ssize_t count, const uint8_t **rows,
                                          const float *weights, Py_ssize_t taps,
-                                         Py_ssize_t start, Py_ssize_t n)
+                                         Py_ssize_t start, Py_ssize_t n, Py_ssize_t step)
     void cconv_column_f32_group(float *const *outs, Py_ssize_t offset, Py_ssize_t count,
                                 const float **rows, const float *weights, Py_ssize_t taps,
-                                Py_ssize_t start, Py_ssize_t n)
+                                Py_ssize_t start, Py_ssize_t n, Py_ssize_t step)
 
 cdef extern from "row_taps.h" nogil:
     void cconv_taps_u8(uint8_t *dst, const float **sources, const float *weights,
@@ -103,6 +104,10 @@ cdef extern from "window_sums.h" nogil:
     void cconv_box_row_f32(const float *x, float *out, Py_ssize_t n, Py_ssize_t k,
                            Py_ssize_t stride, float weight, bint stream, const void *ahead,
                            Py_ssize_t ahead_bytes)
+
+cdef extern from "deinterleave.h" nogil:
+    void cconv_deinterleave_f32(const float *row, float *phases, Py_ssize_t pixels,
+                                Py_ssize_t channels, Py_ssize_t stride, Py_ssize_t phase_len)
 
 cdef extern from "cpu_features.h" nogil:
     int CCONV_OPENMP
@@ -238,14 +243,17 @@ cdef enum:
 def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, ::1] kernel,
               const acc_t[::1] column_weights, const acc_t[::1] row_weights, int path,
               Py_ssize_t channels, Py_ssize_t anchor_y, Py_ssize_t anchor_x,
-              int mode, double cval, double offset, double centre, int threads, bint stream):
+              int mode, double cval, double offset, double centre, int threads, bint stream,
+              Py_ssize_t stride_y=1, Py_ssize_t stride_x=1):
     """Correlate every plane of `image` (N, H, W*C) with a kernel into `out` (N, H, W*C), plus
     `offset` (added to every sum before it is rounded or stored). `centre` (SEPARABLE only,
-    else 0): a weight added to the kernel at its anchor.
+    else 0): a weight added to the kernel at its anchor. `stride_y`, `stride_x` (>= 1): only
+    every stride_y-th row and stride_x-th pixel of that result, from the first, is computed,
+    into `out` of shape (N, ceil(H / stride_y), ceil(W / stride_x) * C).
 
     path DIRECT uses `kernel`; SEPARABLE uses the kernel outer(column_weights, row_weights);
     BOX uses the constant kernel of kernel's shape and value kernel[0, 0]. The caller
-    guarantees: N, H, W, C >= 1; out has image's shape and does not overlap it; the factors
+    guarantees: N, H, W, C >= 1; out has that shape and does not overlap the image; the factors
     have the kernel's height and width; 0 <= anchor < kernel size on each axis; mode is a value
     of MODES; path a value of PATHS; threads >= 1. `stream`: write the output with streaming
     stores where the loops can (src/row_taps.h), for outputs too large to stay in cache.
@@ -268,19 +276,24 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                         "other than float64, float64 accumulators for the rest")
     cdef Py_ssize_t planes = image.shape[0], height = image.shape[1]
     cdef Py_ssize_t width = image.shape[2] // channels
+    cdef Py_ssize_t out_height = out.shape[1]  # (the rows computed, and cut into blocks)
+    cdef Stride stride
+    stride.y, stride.x, stride.phase_len = stride_y, stride_x, 0
     cdef Py_ssize_t kernel_height = kernel.shape[0], kernel_width = kernel.shape[1]
     cdef Py_ssize_t row_len = width * channels
     cdef Py_ssize_t ext_len = (width + kernel_width - 1) * channels
     # Scratch rows start on cache lines (64 bytes), so loads down the ring never split lines
     cdef Py_ssize_t ring_len = padded(ext_len)
     # The direct path's output rows per pass: row_taps.h's loops take groups (where it pays,
-    # decided below)
+    # decided below; not for strided rows, whose groups would read rows stride_y apart)
     cdef Py_ssize_t group = (CCONV_TAPS_GROUP if path == DIRECT and acc_t is float
                              and CCONV_COLUMN_VECTOR and (out_t is uint8_t or out_t is float)
-                             else 1)
+                             and stride_y == 1 else 1)
+    cdef Py_ssize_t extended_len = 0  # (stride_x > 1) a row extended before de-interleaving
     cdef Py_ssize_t scratch_len
-    # the image rows under a group of output rows of the separable path (kernel_height + 3)
-    cdef Py_ssize_t rows_len = kernel_height + CCONV_COLUMN_GROUP - 1
+    # the image rows under a group of output rows of the separable path (kernel_height + 3
+    # unstrided)
+    cdef Py_ssize_t rows_len = kernel_height + (CCONV_COLUMN_GROUP - 1) * stride_y
     cdef Py_ssize_t halo = (kernel_width - 1) * channels
     cdef Py_ssize_t sums_len = ext_len + row_len  # the integer box: column and window sums
     # Taps: the direct path's, or a separable kernel's row and column taps; then the direct
@@ -310,6 +323,14 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                               and sums_fit_int16(kernel, mode, cval, offset))
     if integer_taps:
         group = 1
+    if stride_x > 1:  # rows de-interleaved (see Stride): the direct paths' ring, or a chunk
+        if path == SEPARABLE:
+            stride.phase_len = ((separable_chunk(row_len, channels, stride_x) // channels
+                                 + kernel_width - 1 + stride_x - 1) // stride_x * channels)
+        else:
+            stride.phase_len = (width + kernel_width - 1 + stride_x - 1) // stride_x * channels
+            ring_len = padded(stride_x * stride.phase_len)
+            extended_len = padded(ext_len)
     integer_counts[0] = integer_counts[1] = separable_counts[0] = separable_counts[1] = 0
     cdef int16_t *integer_weights = NULL
     cdef uint32_t *sums_scratch = NULL
@@ -335,13 +356,13 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     # waited for it. Engine A/B, 2 threads, 1080p uint8, random 15x15: RGB and gray 0.73-0.84x
     # the time of one block each; Gaussians 0.87-1.01x. The box path keeps one block per
     # thread: its blocks start by summing a window of rows, which cost it 5-11% at 8 per thread.
-    blocks_per_plane = min(height, max(1, (threads + planes - 1) // planes))
+    blocks_per_plane = min(out_height, max(1, (threads + planes - 1) // planes))
     if threads > 1 and path != BOX:
         blocks_per_plane = max(blocks_per_plane, min(
             (threads * BLOCKS_PER_THREAD + planes - 1) // planes,
-            height // max(32, 4 * kernel_height)))
-    rows_per_block = (height + blocks_per_plane - 1) // blocks_per_plane
-    blocks_per_plane = (height + rows_per_block - 1) // rows_per_block
+            out_height // max(32, 4 * kernel_height // stride_y)))
+    rows_per_block = (out_height + blocks_per_plane - 1) // blocks_per_plane
+    blocks_per_plane = (out_height + rows_per_block - 1) // rows_per_block
     units = planes * blocks_per_plane
     threads = <int> min(threads, units)
 
@@ -353,11 +374,13 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     group_offset = tap_offset + max_taps
     group_weights = weights + max_taps
     # Per thread: the direct path's ring of extended rows and a chunk (the other paths' below)
-    scratch_len = (kernel_height + group - 1) * ring_len + CHUNK
-    if path == SEPARABLE:  # a chunk, weights, a filtered chunk with halo per group row
+    scratch_len = (kernel_height + group - 1) * ring_len + CHUNK + extended_len
+    if path == SEPARABLE:  # a chunk, weights, a filtered chunk with halo per group row, the
+        # centre's samples, a de-interleaved chunk
         scratch_len = (CHUNK + padded(kernel_height) + CCONV_COLUMN_GROUP
-                       * padded(min(<Py_ssize_t> SEPARABLE_CHUNK, row_len) + halo)
-                       + padded(min(<Py_ssize_t> SEPARABLE_CHUNK, row_len)))
+                       * padded(separable_chunk(row_len, channels, stride_x) + halo)
+                       + padded(separable_chunk(row_len, channels, stride_x))
+                       + padded(stride_x * stride.phase_len))
     if path == BOX:  # column sums, a copy of them, window sums, a chunk
         scratch_len = 2 * padded(ext_len) + padded(row_len) + CHUNK
     if integer_sums:  # only the chunk of the float scratch is used
@@ -389,18 +412,24 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         if path == SEPARABLE:
             list_separable_taps(row_weights, column_weights, centre, channels, tap_row,
                                 tap_offset, weights, separable_counts)
+        if stride_x > 1:  # the taps read de-interleaved rows
+            for p in range(separable_counts[0] if path == SEPARABLE else taps):
+                tap_offset[p] = phase_offset(tap_offset[p], channels, stride)
+            for p in range(group_taps if group > 1 else 0):
+                group_offset[p] = phase_offset(group_offset[p], channels, stride)
         with nogil:
             for unit in prange(units, schedule="dynamic", num_threads=threads):
                 plane = unit // blocks_per_plane
                 y_start = (unit % blocks_per_plane) * rows_per_block
-                y_stop = min(height, y_start + rows_per_block)
+                y_stop = min(out_height, y_start + rows_per_block)
                 mine = scratch + threadid() * scratch_len
                 if integer_sums:
                     column_sums = sums_scratch + threadid() * sums_len
                     integer_box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
                                       channels, kernel_height, kernel_width, anchor_y, anchor_x,
                                       mode, <uint32_t> <int32_t> cval, column_source,
-                                      kernel[0, 0], offset_acc, y_start, y_stop, column_sums,
+                                      kernel[0, 0], offset_acc, y_start, y_stop, stride,
+                                      column_sums,
                                       column_sums + ext_len, mine)
                 elif in_t is uint8_t and out_t is uint8_t and integer_taps:
                     integer_block(<const uint8_t *> &image[plane, 0, 0],
@@ -410,15 +439,17 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                                   integer_weights, integer_counts[0], integer_counts[1],
                                   tap_row, tap_offset, taps,
                                   <int16_t> offset if integer_taps else 0, y_start, y_stop,
-                                  <uint8_t *> mine, padded(ext_len),
+                                  stride, <uint8_t *> mine, ring_len,
+                                  <uint8_t *> mine + kernel_height * ring_len,
                                   <const uint8_t **> (sources + threadid() * thread_sources))
                 elif path == DIRECT:
                     direct_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
                                  channels, kernel_height, kernel_width, anchor_y, anchor_x, mode,
                                  cval_acc, column_source, weights, tap_row, tap_offset, taps,
                                  group_weights, group_row, group_offset, group_taps, group, cut,
-                                 check_finite, offset_acc, y_start, y_stop, mine, ring_len,
-                                 mine + (kernel_height + group - 1) * ring_len,
+                                 check_finite, offset_acc, y_start, y_stop, stride, mine,
+                                 ring_len, mine + (kernel_height + group - 1) * ring_len,
+                                 mine + (kernel_height + group - 1) * ring_len + CHUNK,
                                  sources + threadid() * thread_sources, stream)
                 elif path == SEPARABLE:
                     separable_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width,
@@ -426,14 +457,14 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
                                     mode, cval_acc, column_source, weights, tap_offset,
                                     separable_counts[0], weights + separable_counts[0] + 1,
                                     tap_row + separable_counts[0] + 1, separable_counts[1],
-                                    centre != 0, offset_acc, y_start, y_stop, mine,
+                                    centre != 0, offset_acc, y_start, y_stop, stride, mine,
                                     <const in_t **> (image_rows + threadid() * rows_len),
                                     sources + threadid() * thread_sources, stream)
                 else:
                     box_block(&image[plane, 0, 0], &out[plane, 0, 0], height, width, channels,
                               kernel_height, kernel_width, anchor_y, anchor_x, mode, cval_acc,
                               column_source, kernel[0, 0], check_finite, offset_acc,
-                              y_start, y_stop,
+                              y_start, y_stop, stride,
                               mine, mine + padded(ext_len), mine + 2 * padded(ext_len),
                               mine + 2 * padded(ext_len) + padded(row_len), stream)
                 if stream:

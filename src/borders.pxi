@@ -106,3 +106,55 @@ cdef inline void extend_border(row_t *row, const Py_ssize_t *column_source, Py_s
         for c in range(channels):
             row[p * channels + c] = (outside if column_source[p] < 0
                                      else interior[column_source[p] * channels + c])
+
+
+# Strided outputs (stride=): output row i of a plane is image row i * stride.y, output pixel j
+# image pixel j * stride.x. Along the row, the rows a path's taps read are de-interleaved
+# first (see deinterleave), so that the taps of consecutive outputs read consecutive samples
+# and the multiply-add loops run unchanged over the kept outputs only.
+cdef struct Stride:
+    Py_ssize_t y
+    Py_ssize_t x
+    Py_ssize_t phase_len  # (x > 1) samples from one phase of a de-interleaved row to the next
+
+
+cdef inline Py_ssize_t phase_offset(Py_ssize_t offset, Py_ssize_t channels,
+                                    Stride stride) noexcept nogil:
+    """Where a tap at `offset` samples (kernel column times channels) along an extended row
+    reads in the row de-interleaved: output pixel j reads pixel j * x + column, which is pixel
+    j + column // x of phase column % x."""
+    cdef Py_ssize_t column = offset // channels
+    if stride.x == 1:
+        return offset
+    return (column % stride.x) * stride.phase_len + (column // stride.x) * channels
+
+
+cdef inline void deinterleave(const row_t *ext, row_t *phases, Py_ssize_t pixels,
+                              Py_ssize_t channels, Stride stride) noexcept nogil:
+    """Pixel p of `ext` (`pixels` pixels) to pixel p // x of phase p % x in `phases`
+    (float32 rows by deinterleave.h's vector loops)."""
+    cdef Py_ssize_t q, p, c
+    cdef row_t *to
+    if row_t is float:
+        cconv_deinterleave_f32(ext, phases, pixels, channels, stride.x, stride.phase_len)
+        return
+    for q in range(min(stride.x, pixels)):
+        to = phases + q * stride.phase_len
+        p = q
+        if channels == 1:
+            while p < pixels:
+                to[0] = ext[p]
+                to += 1
+                p += stride.x
+        else:
+            while p < pixels:
+                for c in range(channels):
+                    to[c] = ext[p * channels + c]
+                to += channels
+                p += stride.x
+
+
+cdef inline Py_ssize_t strided_sample(Py_ssize_t i, Py_ssize_t channels,
+                                      Py_ssize_t stride_x) noexcept nogil:
+    """The sample of a full row that sample i of its strided row is."""
+    return i if stride_x == 1 else (i // channels) * stride_x * channels + i % channels

@@ -73,9 +73,11 @@
 #define CCONV_COLUMN_GROUP 4
 /*
  * cconv_column_<type>(out, rows, weights, taps, start, n): the filter above for i in [0, n).
- * cconv_column_<type>_group_any(outs, offset, count, rows, weights, taps, start, n): count
- * (1 to 4) output rows, outs[k] + offset getting rows[k] to rows[k + taps - 1], each exactly as
- * cconv_column_<type> would, for the samples of whole vectors; returns how many.
+ * cconv_column_<type>_group_any(outs, offset, count, rows, weights, taps, start, n, step):
+ * count (1 to 4) output rows, outs[k] + offset getting rows[k * step] to
+ * rows[k * step + taps - 1], each exactly as cconv_column_<type> would, for the samples of
+ * whole vectors; returns how many. step > 1: output rows `step` image rows apart (strided
+ * outputs), each row still loaded once for all the outputs it feeds.
  * Four vectors (one row) or two per output row (a group) hide the multiply-add latency.
  * cconv_column_<type>_group, the whole rows: see below.
  */
@@ -116,7 +118,7 @@ static inline void name(float *out, const type **rows, const float *weights, ptr
 static inline ptrdiff_t name##_group_any(float *const *outs, ptrdiff_t offset,             \
                                          ptrdiff_t count, const type **rows,                   \
                                          const float *weights, ptrdiff_t taps,                 \
-                                         ptrdiff_t start, ptrdiff_t n)                         \
+                                         ptrdiff_t start, ptrdiff_t n, ptrdiff_t step)         \
 {                                                                                              \
     ptrdiff_t i = 0, t, k;                                                                     \
     for (; i + 2 * CCONV_WIDTH <= n; i += 2 * CCONV_WIDTH) {                                   \
@@ -124,15 +126,15 @@ static inline ptrdiff_t name##_group_any(float *const *outs, ptrdiff_t offset,  
         _Pragma("GCC unroll 8")                                                                \
         for (k = 0; k < CCONV_COLUMN_GROUP; k++)                                               \
             a0[k] = a1[k] = CCONV_ZERO;                                                        \
-        for (t = 0; t < taps + count - 1; t++) {                                               \
-            /* row t: tap t of output row 0, tap t - 1 of output row 1, ... */                 \
+        for (t = 0; t < taps + (count - 1) * step; t++) {                                      \
+            /* row t: tap t of output row 0, tap t - step of output row 1, ... */              \
             const type *p = rows[t] + start + i;                                               \
             x0 = LOAD(p);                                                                      \
             x1 = LOAD(p + CCONV_WIDTH);                                                        \
             _Pragma("GCC unroll 8")                                                            \
             for (k = 0; k < CCONV_COLUMN_GROUP; k++)                                           \
-                if (k < count && t >= k && t - k < taps) {                                     \
-                    w = CCONV_SET1(weights[t - k]);                                            \
+                if (k < count && t >= k * step && t - k * step < taps) {                       \
+                    w = CCONV_SET1(weights[t - k * step]);                                     \
                     a0[k] = CCONV_FMA(w, x0, a0[k]);                                           \
                     a1[k] = CCONV_FMA(w, x1, a1[k]);                                           \
                 }                                                                              \
@@ -161,11 +163,11 @@ CCONV_DEFINE_COLUMN(cconv_column_f32, float, CCONV_LOAD_F32)
  * L2, ns per output sample: 3 taps 0.14 -> 0.10, 5 taps 0.38 -> 0.17, 15 taps 0.86 -> 0.45.
  * Engine A/B, 1080p RGB float32, 1 thread: 5x5 Gaussian 0.74-0.86x the time, 15x15 0.88-0.92x
  * (uint8 Gaussians take the symmetric loops below).
- * name##_group(outs, offset, count, rows, weights, taps, start, n) takes one of these or
- * name##_group_any, and finishes the rows' ends one row at a time.
+ * name##_group(outs, offset, count, rows, weights, taps, start, n, step) takes one of these
+ * or name##_group_any, and finishes the rows' ends one row at a time.
  */
-#define CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, TAPS)                                       \
-static inline ptrdiff_t name##_group_##TAPS(float *const *outs, ptrdiff_t offset,             \
+#define CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, TAPS, STEP)                                 \
+static inline ptrdiff_t name##_group_##TAPS##_##STEP(float *const *outs, ptrdiff_t offset,    \
                                             const type **rows, const float *weights,           \
                                             ptrdiff_t start, ptrdiff_t n)                      \
 {                                                                                              \
@@ -180,14 +182,14 @@ static inline ptrdiff_t name##_group_##TAPS(float *const *outs, ptrdiff_t offset
         _Pragma("GCC unroll 8")                                                                \
         for (k = 0; k < CCONV_COLUMN_GROUP; k++)                                               \
             a[k] = CCONV_ZERO;                                                                 \
-        _Pragma("GCC unroll 32")                                                               \
-        for (t = 0; t < TAPS + CCONV_COLUMN_GROUP - 1; t++) {                                  \
-            /* row t: tap t of output row 0, tap t - 1 of output row 1, ... */                 \
+        _Pragma("GCC unroll 64")                                                               \
+        for (t = 0; t < TAPS + (CCONV_COLUMN_GROUP - 1) * STEP; t++) {                         \
+            /* row t: tap t of output row 0, tap t - STEP of output row 1, ... */              \
             CCONV_VEC x = LOAD(rows[t] + start + i);                                           \
             _Pragma("GCC unroll 8")                                                            \
             for (k = 0; k < CCONV_COLUMN_GROUP; k++)                                           \
-                if (t >= k && t - k < TAPS)                                                    \
-                    a[k] = CCONV_FMA(w[t - k], x, a[k]);                                       \
+                if (t >= k * STEP && t - k * STEP < TAPS)                                      \
+                    a[k] = CCONV_FMA(w[t - k * STEP], x, a[k]);                                \
         }                                                                                      \
         _Pragma("GCC unroll 8")                                                                \
         for (k = 0; k < CCONV_COLUMN_GROUP; k++)                                               \
@@ -195,35 +197,52 @@ static inline ptrdiff_t name##_group_##TAPS(float *const *outs, ptrdiff_t offset
     }                                                                                          \
     return i;                                                                                  \
 }
+#define CCONV_DEFINE_STEP_GROUPS(name, type, LOAD, STEP)                                       \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 3, STEP)                                            \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 5, STEP)                                            \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 7, STEP)                                            \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 9, STEP)                                            \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 11, STEP)                                           \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 13, STEP)                                           \
+CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 15, STEP)                                           \
+static inline ptrdiff_t name##_group_fixed_##STEP(float *const *outs, ptrdiff_t offset,       \
+                                                  const type **rows, const float *weights,     \
+                                                  ptrdiff_t taps, ptrdiff_t start, ptrdiff_t n) \
+{                                                                                              \
+    switch (taps) {                                                                            \
+    case 3: return name##_group_3_##STEP(outs, offset, rows, weights, start, n);               \
+    case 5: return name##_group_5_##STEP(outs, offset, rows, weights, start, n);               \
+    case 7: return name##_group_7_##STEP(outs, offset, rows, weights, start, n);               \
+    case 9: return name##_group_9_##STEP(outs, offset, rows, weights, start, n);               \
+    case 11: return name##_group_11_##STEP(outs, offset, rows, weights, start, n);             \
+    case 13: return name##_group_13_##STEP(outs, offset, rows, weights, start, n);             \
+    case 15: return name##_group_15_##STEP(outs, offset, rows, weights, start, n);             \
+    default: return -1;                                                                        \
+    }                                                                                          \
+}
+/* Steps 1 (every output row) and 2 (every second: pyramids, strided networks) have fixed
+ * loops; other steps take name##_group_any. */
 #define CCONV_DEFINE_GROUP(name, type, LOAD)                                                   \
-CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 3)                                                  \
-CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 5)                                                  \
-CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 7)                                                  \
-CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 9)                                                  \
-CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 11)                                                 \
-CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 13)                                                 \
-CCONV_DEFINE_FIXED_GROUP(name, type, LOAD, 15)                                                 \
+CCONV_DEFINE_STEP_GROUPS(name, type, LOAD, 1)                                                  \
+CCONV_DEFINE_STEP_GROUPS(name, type, LOAD, 2)                                                  \
 static inline void name##_group(float *const *outs, ptrdiff_t offset, ptrdiff_t count,      \
                                 const type **rows, const float *weights, ptrdiff_t taps,       \
-                                ptrdiff_t start, ptrdiff_t n)                                  \
+                                ptrdiff_t start, ptrdiff_t n, ptrdiff_t step)                  \
 {                                                                                              \
-    ptrdiff_t i, k;                                                                            \
-    switch (count == CCONV_COLUMN_GROUP ? taps : 0) {                                          \
-    case 3: i = name##_group_3(outs, offset, rows, weights, start, n); break;                  \
-    case 5: i = name##_group_5(outs, offset, rows, weights, start, n); break;                  \
-    case 7: i = name##_group_7(outs, offset, rows, weights, start, n); break;                  \
-    case 9: i = name##_group_9(outs, offset, rows, weights, start, n); break;                  \
-    case 11: i = name##_group_11(outs, offset, rows, weights, start, n); break;                \
-    case 13: i = name##_group_13(outs, offset, rows, weights, start, n); break;                \
-    case 15: i = name##_group_15(outs, offset, rows, weights, start, n); break;                \
-    default: i = name##_group_any(outs, offset, count, rows, weights, taps, start, n);        \
-    }                                                                                          \
+    ptrdiff_t i = -1, k;                                                                       \
+    if (count == CCONV_COLUMN_GROUP && step == 1)                                              \
+        i = name##_group_fixed_1(outs, offset, rows, weights, taps, start, n);                 \
+    else if (count == CCONV_COLUMN_GROUP && step == 2)                                         \
+        i = name##_group_fixed_2(outs, offset, rows, weights, taps, start, n);                 \
+    if (i < 0)                                                                                 \
+        i = name##_group_any(outs, offset, count, rows, weights, taps, start, n, step);        \
     for (k = 0; k < count; k++)                                                                \
-        name(outs[k] + offset + i, rows + k, weights, taps, start + i, n - i);                 \
+        name(outs[k] + offset + i, rows + k * step, weights, taps, start + i, n - i);          \
 }
 CCONV_DEFINE_GROUP(cconv_column_u8, uint8_t, CCONV_LOAD_U8)
 CCONV_DEFINE_GROUP(cconv_column_f32, float, CCONV_LOAD_F32)
 #undef CCONV_DEFINE_GROUP
+#undef CCONV_DEFINE_STEP_GROUPS
 #undef CCONV_DEFINE_FIXED_GROUP
 
 /*
@@ -263,8 +282,8 @@ static inline void cconv_column_u8_symmetric(float *out, const uint8_t **rows,
     }
 }
 
-#define CCONV_DEFINE_SYMMETRIC_GROUP(TAPS)                                                     \
-static inline void cconv_column_u8_group_symmetric_##TAPS(                                    \
+#define CCONV_DEFINE_SYMMETRIC_GROUP(TAPS, STEP)                                               \
+static inline void cconv_column_u8_group_symmetric_##TAPS##_##STEP(                           \
     float *const *outs, ptrdiff_t offset, ptrdiff_t count, const uint8_t **rows,               \
     const float *weights, ptrdiff_t start, ptrdiff_t n)                                        \
 {                                                                                              \
@@ -274,49 +293,75 @@ static inline void cconv_column_u8_group_symmetric_##TAPS(                      
     for (t = 0; t <= TAPS / 2; t++)                                                            \
         w[t] = CCONV_SET1(weights[t]);                                                         \
     for (; count == CCONV_COLUMN_GROUP && i + CCONV_WIDTH <= n; i += CCONV_WIDTH) {            \
-        CCONV_VEC x[TAPS + CCONV_COLUMN_GROUP - 1];                                            \
-        _Pragma("GCC unroll 32")                                                               \
-        for (t = 0; t < TAPS + CCONV_COLUMN_GROUP - 1; t++)                                    \
+        CCONV_VEC x[TAPS + (CCONV_COLUMN_GROUP - 1) * STEP];                                   \
+        _Pragma("GCC unroll 64")                                                               \
+        for (t = 0; t < TAPS + (CCONV_COLUMN_GROUP - 1) * STEP; t++)                           \
             x[t] = CCONV_LOAD_U8(rows[t] + start + i);                                         \
         _Pragma("GCC unroll 8")                                                                \
         for (k = 0; k < CCONV_COLUMN_GROUP; k++) {                                             \
             CCONV_VEC a = CCONV_ZERO;                                                          \
             _Pragma("GCC unroll 8")                                                            \
             for (t = 0; t < TAPS / 2; t++) /* u8 values as floats: their sum is exact too */   \
-                a = CCONV_FMA(w[t], CCONV_ADD(x[k + t], x[k + TAPS - 1 - t]), a);             \
-            a = CCONV_FMA(w[TAPS / 2], x[k + TAPS / 2], a);                                    \
+                a = CCONV_FMA(w[t], CCONV_ADD(x[k * STEP + t], x[k * STEP + TAPS - 1 - t]), a);\
+            a = CCONV_FMA(w[TAPS / 2], x[k * STEP + TAPS / 2], a);                             \
             CCONV_STORE(outs[k] + offset + i, a);                                              \
         }                                                                                      \
     }                                                                                          \
     for (k = 0; k < count; k++) /* short groups, and the end of the chunk */                   \
-        cconv_column_u8_symmetric(outs[k] + offset + i, rows + k, weights, TAPS, start + i,    \
-                                  n - i);                                                      \
+        cconv_column_u8_symmetric(outs[k] + offset + i, rows + k * STEP, weights, TAPS,        \
+                                  start + i, n - i);                                           \
 }
-CCONV_DEFINE_SYMMETRIC_GROUP(3)
-CCONV_DEFINE_SYMMETRIC_GROUP(5)
-CCONV_DEFINE_SYMMETRIC_GROUP(7)
-CCONV_DEFINE_SYMMETRIC_GROUP(9)
-CCONV_DEFINE_SYMMETRIC_GROUP(11)
-CCONV_DEFINE_SYMMETRIC_GROUP(13)
-CCONV_DEFINE_SYMMETRIC_GROUP(15)
+#define CCONV_DEFINE_SYMMETRIC_GROUPS(STEP)                                                    \
+CCONV_DEFINE_SYMMETRIC_GROUP(3, STEP)                                                          \
+CCONV_DEFINE_SYMMETRIC_GROUP(5, STEP)                                                          \
+CCONV_DEFINE_SYMMETRIC_GROUP(7, STEP)                                                          \
+CCONV_DEFINE_SYMMETRIC_GROUP(9, STEP)                                                          \
+CCONV_DEFINE_SYMMETRIC_GROUP(11, STEP)                                                         \
+CCONV_DEFINE_SYMMETRIC_GROUP(13, STEP)                                                         \
+CCONV_DEFINE_SYMMETRIC_GROUP(15, STEP)                                                         \
+static inline void cconv_column_u8_group_symmetric_##STEP(float *const *outs,                 \
+                                                          ptrdiff_t offset, ptrdiff_t count,   \
+                                                          const uint8_t **rows,                \
+                                                          const float *weights, ptrdiff_t taps,\
+                                                          ptrdiff_t start, ptrdiff_t n)        \
+{                                                                                              \
+    switch (taps) {                                                                            \
+    case 3: cconv_column_u8_group_symmetric_3_##STEP(outs, offset, count, rows, weights, start,\
+                                                     n); break;                                \
+    case 5: cconv_column_u8_group_symmetric_5_##STEP(outs, offset, count, rows, weights, start,\
+                                                     n); break;                                \
+    case 7: cconv_column_u8_group_symmetric_7_##STEP(outs, offset, count, rows, weights, start,\
+                                                     n); break;                                \
+    case 9: cconv_column_u8_group_symmetric_9_##STEP(outs, offset, count, rows, weights, start,\
+                                                     n); break;                                \
+    case 11: cconv_column_u8_group_symmetric_11_##STEP(outs, offset, count, rows, weights,     \
+                                                       start, n); break;                       \
+    case 13: cconv_column_u8_group_symmetric_13_##STEP(outs, offset, count, rows, weights,     \
+                                                       start, n); break;                       \
+    default: cconv_column_u8_group_symmetric_15_##STEP(outs, offset, count, rows, weights,     \
+                                                       start, n);                              \
+    }                                                                                          \
+}
+CCONV_DEFINE_SYMMETRIC_GROUPS(1)
+CCONV_DEFINE_SYMMETRIC_GROUPS(2)
+#undef CCONV_DEFINE_SYMMETRIC_GROUPS
 #undef CCONV_DEFINE_SYMMETRIC_GROUP
 
+/* step: output rows that many image rows apart (1 and 2 grouped; others one at a time) */
 static inline void cconv_column_u8_group_symmetric(float *const *outs, ptrdiff_t offset,
                                                    ptrdiff_t count, const uint8_t **rows,
                                                    const float *weights, ptrdiff_t taps,
-                                                   ptrdiff_t start, ptrdiff_t n)
+                                                   ptrdiff_t start, ptrdiff_t n, ptrdiff_t step)
 {
-    switch (taps) {
-    case 3: cconv_column_u8_group_symmetric_3(outs, offset, count, rows, weights, start, n); break;
-    case 5: cconv_column_u8_group_symmetric_5(outs, offset, count, rows, weights, start, n); break;
-    case 7: cconv_column_u8_group_symmetric_7(outs, offset, count, rows, weights, start, n); break;
-    case 9: cconv_column_u8_group_symmetric_9(outs, offset, count, rows, weights, start, n); break;
-    case 11: cconv_column_u8_group_symmetric_11(outs, offset, count, rows, weights, start, n);
-        break;
-    case 13: cconv_column_u8_group_symmetric_13(outs, offset, count, rows, weights, start, n);
-        break;
-    default: cconv_column_u8_group_symmetric_15(outs, offset, count, rows, weights, start, n);
-    }
+    ptrdiff_t k;
+    if (step == 1)
+        cconv_column_u8_group_symmetric_1(outs, offset, count, rows, weights, taps, start, n);
+    else if (step == 2)
+        cconv_column_u8_group_symmetric_2(outs, offset, count, rows, weights, taps, start, n);
+    else
+        for (k = 0; k < count; k++)
+            cconv_column_u8_symmetric(outs[k] + offset, rows + k * step, weights, taps, start,
+                                      n);
 }
 
 #else /* no vector code at this level: never called (CCONV_COLUMN_VECTOR is 0) */
@@ -325,16 +370,20 @@ static inline void cconv_column_u8(float *out, const uint8_t **rows, const float
 { (void)out; (void)rows; (void)weights; (void)taps; (void)start; (void)n; }
 static inline void cconv_column_u8_group(float *const *outs, ptrdiff_t offset, ptrdiff_t count,
                                          const uint8_t **rows, const float *weights,
-                                         ptrdiff_t taps, ptrdiff_t start, ptrdiff_t n)
-{ (void)outs; (void)offset; (void)count; (void)rows; (void)weights; (void)taps; (void)start; (void)n; }
+                                         ptrdiff_t taps, ptrdiff_t start, ptrdiff_t n,
+                                         ptrdiff_t step)
+{ (void)outs; (void)offset; (void)count; (void)rows; (void)weights; (void)taps; (void)start; (void)n;
+  (void)step; }
 static inline void cconv_column_f32(float *out, const float **rows, const float *weights,
                                     ptrdiff_t taps, ptrdiff_t start, ptrdiff_t n)
 { (void)out; (void)rows; (void)weights; (void)taps; (void)start; (void)n; }
 static inline void cconv_column_f32_group(float *const *outs, ptrdiff_t offset,
                                           ptrdiff_t count,
                                           const float **rows, const float *weights,
-                                          ptrdiff_t taps, ptrdiff_t start, ptrdiff_t n)
-{ (void)outs; (void)offset; (void)count; (void)rows; (void)weights; (void)taps; (void)start; (void)n; }
+                                          ptrdiff_t taps, ptrdiff_t start, ptrdiff_t n,
+                                          ptrdiff_t step)
+{ (void)outs; (void)offset; (void)count; (void)rows; (void)weights; (void)taps; (void)start; (void)n;
+  (void)step; }
 static inline void cconv_column_u8_symmetric(float *out, const uint8_t **rows,
                                              const float *weights, ptrdiff_t taps,
                                              ptrdiff_t start, ptrdiff_t n)
@@ -342,9 +391,9 @@ static inline void cconv_column_u8_symmetric(float *out, const uint8_t **rows,
 static inline void cconv_column_u8_group_symmetric(float *const *outs, ptrdiff_t offset,
                                                    ptrdiff_t count, const uint8_t **rows,
                                                    const float *weights, ptrdiff_t taps,
-                                                   ptrdiff_t start, ptrdiff_t n)
+                                                   ptrdiff_t start, ptrdiff_t n, ptrdiff_t step)
 { (void)outs; (void)offset; (void)count; (void)rows; (void)weights; (void)taps; (void)start;
-  (void)n; }
+  (void)n; (void)step; }
 #endif
 
 #endif /* CCONV_COLUMN_PASS_H */

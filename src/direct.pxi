@@ -10,10 +10,15 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
                        const acc_t *group_weights, const Py_ssize_t *group_row,
                        const Py_ssize_t *group_offset, Py_ssize_t group_taps, Py_ssize_t group,
                        const Py_ssize_t *group_cut, bint check_finite, acc_t offset,
-                       Py_ssize_t y_start, Py_ssize_t y_stop, acc_t *ring,
-                       Py_ssize_t ring_stride, acc_t *acc, const acc_t **sources,
-                       bint stream) noexcept nogil:
+                       Py_ssize_t y_start, Py_ssize_t y_stop, Stride stride, acc_t *ring,
+                       Py_ssize_t ring_stride, acc_t *acc, acc_t *extended,
+                       const acc_t **sources, bint stream) noexcept nogil:
     """The direct path, output rows [y_start, y_stop) of one plane, `group` rows at a time.
+
+    `stride` (see Stride): output row y is the image's row y * stride.y (group is then 1);
+    with stride.x > 1 each row is extended into `extended` and de-interleaved into its ring
+    slot, the taps' offsets are already those of the de-interleaved rows, and only the kept
+    outputs are computed.
 
     `ring` holds kernel_height + group - 1 extended rows, ring_stride apart: virtual row v
     lives in slot v mod that, so moving down a group loads exactly `group` new rows (float
@@ -29,9 +34,11 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
     and a row under the group holds NaN or infinity, its rows are computed one at a time.
     """
     cdef Py_ssize_t row_len = width * channels, ext_len = (width + kernel_width - 1) * channels
+    cdef Py_ssize_t out_len = (width + stride.x - 1) // stride.x * channels
     cdef Py_ssize_t ring_rows = kernel_height + group - 1
-    cdef Py_ssize_t last_row = y_stop - anchor_y + kernel_height - 2  # the last virtual row read
-    cdef Py_ssize_t y = y_start, v = y_start - anchor_y, t, g, r, count, first, last
+    # the last virtual row read
+    cdef Py_ssize_t last_row = (y_stop - 1) * stride.y - anchor_y + kernel_height - 1
+    cdef Py_ssize_t y = y_start, v = y_start * stride.y - anchor_y, t, g, r, count, first, last
     cdef Py_ssize_t nonfinite = v - 1  # the last row loaded that holds NaN or infinity, if any
     # An image already of the accumulator's type is read in place, not copied into the ring:
     # only the outputs in reach of a border (before `left`, from `right` on) read extended rows,
@@ -39,7 +46,7 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
     # profile. Engine A/B, 1080p RGB float32, 1 thread: random 3x3 0.85-0.86x the time,
     # sharpen 0.74 (2 threads 0.93 and 0.80), random 5x5 and 7x7 0.90-0.92, 15x15 1.00-1.05.
     cdef bint in_place = ((in_t is float and acc_t is float or in_t is double and acc_t is double)
-                          and reads_in_place(width, kernel_width, row_len))
+                          and reads_in_place(width, kernel_width, row_len) and stride.x == 1)
     cdef Py_ssize_t left = anchor_x * channels
     cdef Py_ssize_t right = (width - kernel_width + 1 + anchor_x) * channels
     cdef Py_ssize_t near = (kernel_width - 1) * channels
@@ -54,18 +61,24 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
     cdef out_t *outs[CCONV_TAPS_GROUP]
     cdef const void *ahead[CCONV_TAPS_GROUP]
     cdef const void *ahead_part[CCONV_TAPS_GROUP]
-    part_start[0], part_stop[0] = 0, (left if in_place else row_len)
+    part_start[0], part_stop[0] = 0, (left if in_place else out_len)
     part_start[1], part_stop[1] = left, right  # in_place: read from the image
     part_start[2], part_stop[2] = right, row_len
     while y < y_stop:
         count = min(group, y_stop - y)
-        first = y - anchor_y  # the rows under the group
+        first = y * stride.y - anchor_y  # the rows under the group
         last = first + kernel_height + count - 2
+        v = max(v, first)  # (rows between strided outputs' windows are not read)
         while v <= last:
             row = ring + ring_slot(v, ring_rows) * ring_stride
             loaded_in_place = in_place and source_index(v, height, mode) >= 0
-            load_row(src, row, v, height, width, channels, kernel_width, anchor_x, mode, cval,
-                     column_source, loaded_in_place)
+            if stride.x > 1:
+                load_row(src, extended, v, height, width, channels, kernel_width, anchor_x,
+                         mode, cval, column_source, False)
+                deinterleave(extended, row, width + kernel_width - 1, channels, stride)
+            else:
+                load_row(src, row, v, height, width, channels, kernel_width, anchor_x, mode,
+                         cval, column_source, loaded_in_place)
             if group > 1 and check_finite:
                 if loaded_in_place:
                     finite = (all_finite(<const acc_t *> source_row(src, v, height, row_len, mode),
@@ -100,19 +113,21 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
                 for t in range(group_taps):
                     sources[t] = bases[group_row[t]] + group_offset[t]
                 for g in range(group):
-                    outs[g] = dst + (y + min(g, count - 1)) * row_len + start
+                    outs[g] = dst + (y + min(g, count - 1)) * out_len + start
                 if acc_t is float and out_t is uint8_t:
                     cconv_taps_group_u8(outs, count, sources, group_weights, group_taps,
-                                        group_cut, offset, n, stream, ahead_part, sizeof(in_t))
+                                        group_cut, offset, n, stream, ahead_part,
+                                        sizeof(in_t) * stride.x)
                 elif acc_t is float and out_t is float:
                     cconv_taps_group_f32(outs, count, sources, group_weights, group_taps,
                                          group_cut, offset, n, stream, ahead_part,
-                                         sizeof(in_t))
+                                         sizeof(in_t) * stride.x)
             else:
                 for g in range(count):
                     for t in range(taps):
                         sources[t] = bases[g + tap_row[t]] + tap_offset[t]
                     accumulate_and_store(sources, weights, taps, offset, acc,
-                                         dst + (y + g) * row_len + start, n, stream,
-                                         ahead_part[0] if g == count - 1 else NULL, sizeof(in_t))
+                                         dst + (y + g) * out_len + start, n, stream,
+                                         ahead_part[0] if g == count - 1 else NULL,
+                                         sizeof(in_t) * stride.x)
         y += count

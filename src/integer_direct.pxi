@@ -27,8 +27,9 @@ cdef void integer_block(const uint8_t *src, uint8_t *dst, Py_ssize_t height, Py_
                         const Py_ssize_t *column_source, const int16_t *weights,
                         Py_ssize_t plus, Py_ssize_t minus, const Py_ssize_t *tap_row,
                         const Py_ssize_t *tap_offset, Py_ssize_t taps, int16_t offset,
-                        Py_ssize_t y_start, Py_ssize_t y_stop, uint8_t *ring,
-                        Py_ssize_t ring_stride, const uint8_t **sources) noexcept nogil:
+                        Py_ssize_t y_start, Py_ssize_t y_stop, Stride stride, uint8_t *ring,
+                        Py_ssize_t ring_stride, uint8_t *extended,
+                        const uint8_t **sources) noexcept nogil:
     """The direct path in exact integers (integer_taps.h), output rows [y_start, y_stop) of one
     uint8 plane; tap t reads kernel row tap_row[t] at offset tap_offset[t] with the integer
     weight weights[t]: `plus` taps of weight 1 first, then `minus` of -1, then the others.
@@ -40,30 +41,38 @@ cdef void integer_block(const uint8_t *src, uint8_t *dst, Py_ssize_t height, Py_
     near the borders are copied. Shorter rows are copied whole and read from the ring. Rows
     outside the image under 'constant' are cval, read from the ring. The parts next to the
     borders are 16 samples at least (one vector block): parts of 3 samples took the scalar
-    loop (10% of a 64x64 RGB call, when such rows were still read in place)."""
+    loop (10% of a 64x64 RGB call, when such rows were still read in place).
+    `stride`: as in direct_block (rows extended into `extended`, then de-interleaved)."""
     cdef Py_ssize_t row_len = width * channels, near = (kernel_width - 1) * channels
     cdef Py_ssize_t left = anchor_x * channels
     cdef Py_ssize_t right = (width - kernel_width + 1 + anchor_x) * channels
-    cdef bint in_place = reads_in_place(width, kernel_width, row_len)
+    cdef Py_ssize_t out_len = (width + stride.x - 1) // stride.x * channels
+    cdef bint in_place = reads_in_place(width, kernel_width, row_len) and stride.x == 1
     cdef Py_ssize_t inner_start = min(max(left, 16), right)
     cdef Py_ssize_t inner_stop = max(min(right, row_len - 16), inner_start)
     # the ring rows' samples the outer parts read (see extend_u8_row), all without in_place
     cdef Py_ssize_t edge = near + 16 if in_place else row_len
-    cdef Py_ssize_t y, t, r, part, start, stop, first, source_row, v = y_start - anchor_y
+    cdef Py_ssize_t y, t, r, part, start, stop, first, source_row
+    cdef Py_ssize_t v = y_start * stride.y - anchor_y
+    cdef uint8_t *slot
     cdef const uint8_t **bases = sources + taps  # per kernel row, see below
     for y in range(y_start, y_stop):
-        first = y - anchor_y  # the virtual row under kernel row 0
+        first = y * stride.y - anchor_y  # the virtual row under kernel row 0
+        v = max(v, first)
         while v <= first + kernel_height - 1:
             source_row = source_index(v, height, mode)
+            slot = ring + ring_slot(v, kernel_height) * ring_stride
             extend_u8_row(src + source_row * row_len if source_row >= 0 else NULL,
-                          ring + ring_slot(v, kernel_height) * ring_stride, column_source,
+                          extended if stride.x > 1 else slot, column_source,
                           width, channels, kernel_width, anchor_x, cval, edge)
+            if stride.x > 1:
+                deinterleave(extended, slot, width + kernel_width - 1, channels, stride)
             v += 1
         # parts: [0, inner_start) and [inner_stop, row_len) read the ring, the part between
         # the image (where the row is one); without in-place reading the whole row is one part
         for part in range(3 if in_place else 1):
             start = 0 if part == 0 else inner_start if part == 1 else inner_stop
-            stop = (row_len if not in_place else inner_start if part == 0
+            stop = (out_len if not in_place else inner_start if part == 0
                     else inner_stop if part == 1 else row_len)
             if stop <= start:
                 continue
@@ -75,5 +84,5 @@ cdef void integer_block(const uint8_t *src, uint8_t *dst, Py_ssize_t height, Py_
                     bases[r] = ring + ring_slot(first + r, kernel_height) * ring_stride + start
             for t in range(taps):
                 sources[t] = bases[tap_row[t]] + tap_offset[t]
-            cconv_int_taps_u8(dst + y * row_len + start, sources, weights, plus, minus, taps,
+            cconv_int_taps_u8(dst + y * out_len + start, sources, weights, plus, minus, taps,
                               offset, stop - start)

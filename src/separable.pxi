@@ -71,24 +71,37 @@ cdef inline void row_filter_and_store(const acc_t *filtered, const acc_t *row_we
                                       const in_t *centre, acc_t *converted, acc_t offset,
                                       acc_t *acc, out_t *dst, Py_ssize_t n,
                                       const acc_t **sources, bint stream,
-                                      const in_t *ahead) noexcept nogil:
+                                      const in_t *ahead, Py_ssize_t channels,
+                                      Py_ssize_t stride_x) noexcept nogil:
     """The row filter along a filtered chunk (in L1 cache), stored into dst[0:n]; `ahead`
     (or NULL): n image samples to prefetch meanwhile. `centre` (or NULL): the image samples
     under the outputs, one more tap of weight row_weights[row_taps] (an unsharp mask's
     kernel is separable but for its centre), read in place or from `converted` when they are
-    not of the accumulator's type."""
+    not of the accumulator's type or not consecutive (stride_x > 1: `filtered` is then
+    de-interleaved, see Stride)."""
     cdef Py_ssize_t t, i
     for t in range(row_taps):
         sources[t] = filtered + row_offset[t]
     if centre != NULL:
-        if (in_t is float and acc_t is float) or (in_t is double and acc_t is double):
+        if ((in_t is float and acc_t is float) or (in_t is double and acc_t is double)) \
+                and stride_x == 1:
             sources[row_taps] = <const acc_t *> centre
         else:
             for i in range(n):
-                converted[i] = <acc_t> centre[i]
+                converted[i] = <acc_t> centre[strided_sample(i, channels, stride_x)]
             sources[row_taps] = converted
     accumulate_and_store(sources, row_weights, row_taps + (centre != NULL), offset, acc, dst,
-                         n, stream, ahead, sizeof(in_t))
+                         n, stream, ahead, sizeof(in_t) * stride_x)
+
+
+cdef inline Py_ssize_t separable_chunk(Py_ssize_t row_len, Py_ssize_t channels,
+                                       Py_ssize_t stride_x) noexcept nogil:
+    """The samples of an image row per chunk of the separable path: a whole number of
+    stride_x pixels, so that every chunk starts on a kept output."""
+    cdef Py_ssize_t step = stride_x * channels
+    if row_len <= SEPARABLE_CHUNK:
+        return row_len
+    return max(step, <Py_ssize_t> SEPARABLE_CHUNK // step * step)
 
 
 cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_t width,
@@ -99,7 +112,7 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                           Py_ssize_t row_taps, const acc_t *column_weights,
                           const Py_ssize_t *column_row, Py_ssize_t column_taps,
                           bint centred, acc_t offset, Py_ssize_t y_start, Py_ssize_t y_stop,
-                          acc_t *scratch,
+                          Stride stride, acc_t *scratch,
                           const in_t **rows, const acc_t **sources,
                           bint stream) noexcept nogil:
     """The separable path (kernel = column x row), column filter first. For each chunk of an
@@ -118,11 +131,17 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
     how rows are split between threads.
 
     `centred`: the kernel also has row_weights[row_taps] at its anchor (see
-    row_filter_and_store)."""
+    row_filter_and_store).
+
+    `stride` (see Stride): output row y is the column filter at image row y * stride.y (a
+    group's rows then stride.y image rows apart); with stride.x > 1 each filtered chunk is de-interleaved (its row taps'
+    offsets are already those of the de-interleaved chunk) and only the kept outputs are
+    filtered along the row."""
     cdef Py_ssize_t row_len = width * channels
     cdef Py_ssize_t left = anchor_x * channels, halo = (kernel_width - 1) * channels
-    cdef Py_ssize_t chunk = min(<Py_ssize_t> SEPARABLE_CHUNK, row_len)
-    cdef Py_ssize_t y, t, g, group, live, start, n, m, j1, j2
+    cdef Py_ssize_t chunk = separable_chunk(row_len, channels, stride.x)
+    cdef Py_ssize_t out_len = (width + stride.x - 1) // stride.x * channels
+    cdef Py_ssize_t y, yc, t, g, group, live, start, n, n_out, m, j1, j2
     cdef bint symmetric
     # Per output row of a group: its filtered chunk (with halo), and the image row to prefetch
     # while its row filter runs (one of the next group's new rows).
@@ -138,6 +157,8 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
     for g in range(CCONV_COLUMN_GROUP):
         filtered[g] = live_weights + padded(kernel_height) + g * padded(chunk + halo)
     cdef acc_t *converted = filtered[0] + CCONV_COLUMN_GROUP * padded(chunk + halo)
+    cdef acc_t *phases = converted + padded(chunk)  # (stride.x > 1) a de-interleaved chunk
+    cdef const acc_t *along
     for t in range(column_taps):  # the column filter of a column made of cval
         cval_column += column_weights[t] * cval
     # uint8 under symmetric column weights: pairs of rows are added first (column_pass.h),
@@ -149,26 +170,28 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
         symmetric = symmetric and column_weights[t] == column_weights[column_taps - 1 - t]
     y = y_start
     while y < y_stop:
+        yc = y * stride.y  # the image row under the output row's anchor
         group = min(<Py_ssize_t> CCONV_COLUMN_GROUP, y_stop - y) if groups else 1
         if group > 1:  # the rows under the group's output rows, all inside the image?
-            for t in range(kernel_height + group - 1):
-                rows[t] = source_row(src, y - anchor_y + t, height, row_len, mode)
+            for t in range(kernel_height + (group - 1) * stride.y):
+                rows[t] = source_row(src, yc - anchor_y + t, height, row_len, mode)
                 if rows[t] == NULL:
                     group = 1
                     break
         if group > 1:
             for g in range(group):
-                # The next group's new rows, prefetched chunk by chunk while this group's row
-                # filters run, so that its column pass does not wait for memory.
+                # The next group's new rows (every stride.y-th of them), prefetched chunk by
+                # chunk while this group's row filters run, so that its column pass does not
+                # wait for memory.
                 ahead[g] = NULL
                 if y + group < y_stop:
-                    ahead[g] = source_row(src, y - anchor_y + kernel_height - 1 + group + g,
-                                          height, row_len, mode)
+                    ahead[g] = source_row(src, yc - anchor_y + kernel_height
+                                          + (group - 1 + g) * stride.y, height, row_len, mode)
         else:  # the rows under the column taps; those outside the image (constant) are cval
             live = 0
             outside = 0
             for t in range(column_taps):
-                row = source_row(src, y - anchor_y + column_row[t], height, row_len, mode)
+                row = source_row(src, yc - anchor_y + column_row[t], height, row_len, mode)
                 if row == NULL:
                     outside += column_weights[t] * cval
                 else:
@@ -181,39 +204,51 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
             m = n + halo  # the chunk and its halo: [0, j1) left edge, [j1, j2) image, [j2, m)
             j1 = min(max(left - start, 0), m)
             j2 = min(max(left + row_len - start, 0), m)
+            n_out = (n // channels + stride.x - 1) // stride.x * channels
             if group > 1:
                 if in_t is uint8_t and acc_t is float and symmetric:
                     cconv_column_u8_group_symmetric(<float *const *> filtered, j1, group, rows,
                                                     column_weights, kernel_height,
-                                                    start + j1 - left, j2 - j1)
+                                                    start + j1 - left, j2 - j1, stride.y)
                 elif in_t is uint8_t and acc_t is float:
                     cconv_column_u8_group(<float *const *> filtered, j1, group, rows,
                                           column_weights, kernel_height, start + j1 - left,
-                                          j2 - j1)
+                                          j2 - j1, stride.y)
                 elif in_t is float and acc_t is float:
                     cconv_column_f32_group(<float *const *> filtered, j1, group, rows,
                                            column_weights, kernel_height, start + j1 - left,
-                                           j2 - j1)
+                                           j2 - j1, stride.y)
                 for g in range(group):
-                    fill_borders(filtered[g], start, j1, j2, m, rows + g, column_weights,
+                    fill_borders(filtered[g], start, j1, j2, m, rows + g * stride.y,
+                                 column_weights,
                                  column_taps, 0, cval_column, column_source, channels, left,
                                  symmetric)
-                    row_filter_and_store(filtered[g], row_weights, row_offset, row_taps,
-                                         chunk_of(source_row(src, y + g, height, row_len, mode),
+                    along = filtered[g]
+                    if stride.x > 1:
+                        deinterleave(filtered[g], phases, m // channels, channels, stride)
+                        along = phases
+                    row_filter_and_store(along, row_weights, row_offset, row_taps,
+                                         chunk_of(source_row(src, yc + g * stride.y, height,
+                                                             row_len, mode),
                                                   start) if centred else NULL,
                                          converted, offset, acc,
-                                         dst + (y + g) * row_len + start, n, sources, stream,
-                                         chunk_of(ahead[g], start))
+                                         dst + (y + g) * out_len + start // stride.x, n_out,
+                                         sources, stream, chunk_of(ahead[g], start), channels,
+                                         stride.x)
             else:
                 column_pass(filtered[0] + j1, rows, live_weights, live, outside,
                             start + j1 - left, j2 - j1, symmetric and live == column_taps)
                 fill_borders(filtered[0], start, j1, j2, m, rows, live_weights, live, outside,
                              cval_column, column_source, channels, left,
                              symmetric and live == column_taps)
-                row_filter_and_store(filtered[0], row_weights, row_offset, row_taps,
-                                     chunk_of(source_row(src, y, height, row_len, mode), start)
+                along = filtered[0]
+                if stride.x > 1:
+                    deinterleave(filtered[0], phases, m // channels, channels, stride)
+                    along = phases
+                row_filter_and_store(along, row_weights, row_offset, row_taps,
+                                     chunk_of(source_row(src, yc, height, row_len, mode), start)
                                      if centred else NULL, converted, offset, acc,
-                                     dst + y * row_len + start, n, sources, stream,
-                                     <const in_t *> NULL)
+                                     dst + y * out_len + start // stride.x, n_out, sources,
+                                     stream, <const in_t *> NULL, channels, stride.x)
             start += chunk
         y += group
