@@ -48,7 +48,8 @@ def main():
 
 
 def beyond(small):
-    """Dithering, and NaN holes filled by nan_policy='omit', on the half-size photo."""
+    """Dithering, NaN holes filled by nan_policy='omit' and an image pyramid (stride 2), on
+    the half-size photo."""
     cells = []
     for label, picture, command in [
         ("dither", cconv.dither(small), "`cconv --filter dither`"),
@@ -69,6 +70,15 @@ def beyond(small):
     ]:
         picture.save(GALLERY / f"{label}.jpg", quality=85)
         cells.append(f"![{label}](docs/gallery/{label}.jpg)<br>{label}<br>{command}")
+    levels = [small] + [cconv.pyramid_down(small, levels=n) for n in (1, 2, 3)]
+    pyramid = Image.new("RGB", (sum(level.width for level in levels), small.height), "white")
+    left = 0
+    for level in levels:
+        pyramid.paste(level, (left, small.height - level.height))
+        left += level.width
+    pyramid.save(GALLERY / "pyramid.jpg", quality=85)
+    cells.append("![pyramid](docs/gallery/pyramid.jpg)<br>pyramid<br>"
+                 "`cconv.pyramid_down(photo, levels=n)`, n = 0 to 3")
     return cells
 
 
