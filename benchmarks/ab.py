@@ -35,16 +35,27 @@ def cases(timing: bool):
     import numpy as np
 
     import cconv
+
     rng = np.random.default_rng(5)
-    kernels = {"sharpen": cconv.kernels.sharpen(), "random3": rng.standard_normal((3, 3)),
-               "gaussian5": cconv.kernels.gaussian(1.0), "gaussian17": cconv.kernels.gaussian(2.0),
-               "random15": rng.standard_normal((15, 15)), "box9": cconv.kernels.box(9),
-               "box31": cconv.kernels.box(31), "separable4x3": np.outer([1, 2, 3, 2], [1, -1, 4])}
+    kernels = {
+        "sharpen": cconv.kernels.sharpen(),
+        "random3": rng.standard_normal((3, 3)),
+        "gaussian5": cconv.kernels.gaussian(1.0),
+        "gaussian17": cconv.kernels.gaussian(2.0),
+        "random15": rng.standard_normal((15, 15)),
+        "box9": cconv.kernels.box(9),
+        "box31": cconv.kernels.box(31),
+        "separable4x3": np.outer([1, 2, 3, 2], [1, -1, 4]),
+    }
     found = {}
-    dtypes = (np.uint8, np.float32) if timing else (np.uint8, np.uint16, np.int16, np.float32,
-                                                    np.float64)
-    shapes = ((1080, 1920, 3), (1080, 1920)) if timing else ((300, 700, 3), (200, 2500),
-                                                           (2, 50, 60, 4))
+    dtypes = (
+        (np.uint8, np.float32)
+        if timing
+        else (np.uint8, np.uint16, np.int16, np.float32, np.float64)
+    )
+    shapes = (
+        ((1080, 1920, 3), (1080, 1920)) if timing else ((300, 700, 3), (200, 2500), (2, 50, 60, 4))
+    )
     for dtype in dtypes:
         for shape in shapes:
             image = (rng.random(shape) * 250).astype(dtype)
@@ -62,6 +73,7 @@ def child(output: str, timing: bool, repeats: int) -> None:
     import numpy as np
 
     import cconv
+
     results, times = {}, {}
     for key, (image, kernel, options) in cases(timing).items():
         results[key] = cconv.correlate(image, kernel, threads=1, **options)
@@ -82,9 +94,13 @@ def run_side(site: str | None, output: Path, timing: bool, repeats: int) -> None
     environment = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     if site:
         environment["PYTHONPATH"] = site
-    subprocess.run([sys.executable, __file__, "--child", str(output), "--repeats", str(repeats)]
-                   + (["--timing"] if timing else []), check=True, env=environment,
-                   cwd=tempfile.gettempdir())
+    subprocess.run(
+        [sys.executable, __file__, "--child", str(output), "--repeats", str(repeats)]
+        + (["--timing"] if timing else []),
+        check=True,
+        env=environment,
+        cwd=tempfile.gettempdir(),
+    )
 
 
 def build(revision: str, directory: Path) -> Path:
@@ -94,11 +110,25 @@ def build(revision: str, directory: Path) -> Path:
         return site
     source = directory / "source"
     source.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(["git", "-C", str(REPOSITORY), "archive", revision],
-                             check=True, capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(REPOSITORY), "archive", revision], check=True, capture_output=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(source)], input=archive, check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-build-isolation", "--no-deps",
-                    "-q", "--target", str(site), str(source)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-build-isolation",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        check=True,
+    )
     return site
 
 
@@ -125,12 +155,15 @@ def main() -> None:
         saved[label] = work / f"{'a' if path is None else 'b'}.npz"
         run_side(path, saved[label], False, args.repeats)
     a, b = (np.load(path) for path in saved.values())
-    differing = [key for key in a if a[key].dtype != b[key].dtype
-                 or a[key].tobytes() != b[key].tobytes()]
+    differing = [
+        key for key in a if a[key].dtype != b[key].dtype or a[key].tobytes() != b[key].tobytes()
+    ]
     print(f"identity: {len(a) - len(differing)} of {len(a)} cases bit-identical")
     for key in differing:
-        print(f"  differs: {key} (max |A - B| "
-              f"{np.abs(a[key].astype(float) - b[key].astype(float)).max():g})")
+        print(
+            f"  differs: {key} (max |A - B| "
+            f"{np.abs(a[key].astype(float) - b[key].astype(float)).max():g})"
+        )
     ratios = {}
     for round_ in range(args.rounds):
         times = {}

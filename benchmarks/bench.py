@@ -141,9 +141,13 @@ def verify(image, kernel, result):
     the largest sample."""
     if ndimage is None:
         return None
-    return check_result(result, verify_reference(image, kernel), kernel, image,
-                        kernel.size * np.finfo(result.dtype).eps if result.dtype.kind == "f"
-                        else 0.0)
+    return check_result(
+        result,
+        verify_reference(image, kernel),
+        kernel,
+        image,
+        kernel.size * np.finfo(result.dtype).eps if result.dtype.kind == "f" else 0.0,
+    )
 
 
 def median_times(functions, repeats, budget=0.0):
@@ -187,14 +191,18 @@ def named_filters():
     """(name, cconv call taking an image, float64 reference of an array, OpenCV call on an
     array or None, Pillow's filter or None): each cconv filter and its peers' equivalents
     (replicate border, same kernel size)."""
+
     def kernel_reference(kernel, offset=0.0):
-        return lambda a: ndimage.correlate(a.astype(np.float64), kernel[:, :, None],
-                                           mode="nearest") + offset
+        return lambda a: (
+            ndimage.correlate(a.astype(np.float64), kernel[:, :, None], mode="nearest") + offset
+        )
 
     def sobel_pair(a, depth):
         border = cv2.BORDER_REPLICATE
-        return (cv2.Sobel(a, depth, 1, 0, borderType=border),
-                cv2.Sobel(a, depth, 0, 1, borderType=border))
+        return (
+            cv2.Sobel(a, depth, 1, 0, borderType=border),
+            cv2.Sobel(a, depth, 0, 1, borderType=border),
+        )
 
     def edges_reference(method):
         def reference(a):
@@ -202,6 +210,7 @@ def named_filters():
             if method == "hypot":
                 return np.hypot(gx, gy)
             return np.maximum(np.maximum(gx, 0), np.maximum(gy, 0))
+
         return reference
 
     def cv_edges(method):
@@ -210,33 +219,64 @@ def named_filters():
             if method == "hypot":
                 return cv2.convertScaleAbs(cv2.magnitude(gx, gy))
             return cv2.convertScaleAbs(cv2.max(cv2.max(gx, 0), cv2.max(gy, 0)))
+
         return call
 
     border = cv2.BORDER_REPLICATE if cv2 else None
     sharpen, emboss = presets.sharpen(), presets.emboss()
     gaussian17 = presets.gaussian(2.0)
     return [
-        ("blur 7x7", lambda i, t: cconv.blur(i, 7, threads=t), kernel_reference(presets.box(7)),
-         lambda a: cv2.blur(a, (7, 7), borderType=border), ImageFilter.BoxBlur(3)),
-        ("gaussian_blur sigma 2", lambda i, t: cconv.gaussian_blur(i, 2.0, threads=t),
-         kernel_reference(gaussian17),
-         lambda a: cv2.GaussianBlur(a, (17, 17), 2.0, borderType=border),
-         ImageFilter.GaussianBlur(2)),
-        ("sharpen", lambda i, t: cconv.sharpen(i, threads=t), kernel_reference(sharpen),
-         lambda a: cv2.filter2D(a, -1, sharpen.astype(np.float32), borderType=border),
-         ImageFilter.Kernel((3, 3), sharpen.ravel().tolist(), scale=1)),
-        ("unsharp_mask sigma 2", lambda i, t: cconv.unsharp_mask(i, 2.0, 1.0, threads=t),
-         kernel_reference(presets.unsharp_mask(2.0, 1.0)),
-         lambda a: cv2.addWeighted(a, 2, cv2.GaussianBlur(a, (17, 17), 2.0, borderType=border),
-                                   -1, 0),
-         ImageFilter.UnsharpMask(2, 100, 0)),
-        ("emboss", lambda i, t: cconv.emboss(i, threads=t), kernel_reference(emboss, 128.0),
-         lambda a: cv2.filter2D(a, -1, emboss.astype(np.float32), delta=128, borderType=border),
-         ImageFilter.Kernel((3, 3), emboss[::-1].ravel().tolist(), scale=1, offset=128)),
-        ("edges hypot", lambda i, t: cconv.edges(i, threads=t), edges_reference("hypot"),
-         cv_edges("hypot"), None),
-        ("edges max", lambda i, t: cconv.edges(i, "max", threads=t), edges_reference("max"),
-         cv_edges("max"), None),
+        (
+            "blur 7x7",
+            lambda i, t: cconv.blur(i, 7, threads=t),
+            kernel_reference(presets.box(7)),
+            lambda a: cv2.blur(a, (7, 7), borderType=border),
+            ImageFilter.BoxBlur(3),
+        ),
+        (
+            "gaussian_blur sigma 2",
+            lambda i, t: cconv.gaussian_blur(i, 2.0, threads=t),
+            kernel_reference(gaussian17),
+            lambda a: cv2.GaussianBlur(a, (17, 17), 2.0, borderType=border),
+            ImageFilter.GaussianBlur(2),
+        ),
+        (
+            "sharpen",
+            lambda i, t: cconv.sharpen(i, threads=t),
+            kernel_reference(sharpen),
+            lambda a: cv2.filter2D(a, -1, sharpen.astype(np.float32), borderType=border),
+            ImageFilter.Kernel((3, 3), sharpen.ravel().tolist(), scale=1),
+        ),
+        (
+            "unsharp_mask sigma 2",
+            lambda i, t: cconv.unsharp_mask(i, 2.0, 1.0, threads=t),
+            kernel_reference(presets.unsharp_mask(2.0, 1.0)),
+            lambda a: cv2.addWeighted(
+                a, 2, cv2.GaussianBlur(a, (17, 17), 2.0, borderType=border), -1, 0
+            ),
+            ImageFilter.UnsharpMask(2, 100, 0),
+        ),
+        (
+            "emboss",
+            lambda i, t: cconv.emboss(i, threads=t),
+            kernel_reference(emboss, 128.0),
+            lambda a: cv2.filter2D(a, -1, emboss.astype(np.float32), delta=128, borderType=border),
+            ImageFilter.Kernel((3, 3), emboss[::-1].ravel().tolist(), scale=1, offset=128),
+        ),
+        (
+            "edges hypot",
+            lambda i, t: cconv.edges(i, threads=t),
+            edges_reference("hypot"),
+            cv_edges("hypot"),
+            None,
+        ),
+        (
+            "edges max",
+            lambda i, t: cconv.edges(i, "max", threads=t),
+            edges_reference("max"),
+            cv_edges("max"),
+            None,
+        ),
     ]
 
 
@@ -247,13 +287,18 @@ def filters_table(repeats, budget):
         return
     array = photo_like(1080, 1920, 3, np.uint8)
     rgb = Image.fromarray(array)
-    alpha = np.clip(photo_like(1080, 1920, 1, np.uint8, seed=5).astype(np.int16) * 2 - 128,
-                    0, 255).astype(np.uint8)  # transparent, opaque and between
+    alpha = np.clip(
+        photo_like(1080, 1920, 1, np.uint8, seed=5).astype(np.int16) * 2 - 128, 0, 255
+    ).astype(np.uint8)  # transparent, opaque and between
     rgba = Image.fromarray(np.dstack([array, alpha]), "RGBA")
-    print("\n1080p RGB uint8, milliseconds; ratio = cconv / OpenCV on the array (RGBA: cconv "
-          "on RGBA / cconv on RGB, and / Pillow's own filter on RGBA)\n")
-    print("| filter | threads | array | Pillow RGB | OpenCV | ratio array | ratio Pillow RGB "
-          "| Pillow RGBA | RGBA / RGB | Pillow's own, RGBA | RGBA / Pillow's |")
+    print(
+        "\n1080p RGB uint8, milliseconds; ratio = cconv / OpenCV on the array (RGBA: cconv "
+        "on RGBA / cconv on RGB, and / Pillow's own filter on RGBA)\n"
+    )
+    print(
+        "| filter | threads | array | Pillow RGB | OpenCV | ratio array | ratio Pillow RGB "
+        "| Pillow RGBA | RGBA / RGB | Pillow's own, RGBA | RGBA / Pillow's |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, ours, reference, opencv, pillow in named_filters():
         problem = verify_values(ours(array, 1), reference(array))
@@ -263,29 +308,44 @@ def filters_table(repeats, budget):
         for threads in (1, "all"):
             set_threads(threads)
             t = 1 if threads == 1 else None
-            contenders = {"array": lambda: ours(array, t), "rgb": lambda: ours(rgb, t),
-                          "rgba": lambda: ours(rgba, t), "opencv": lambda: opencv(array)}
+            contenders = {
+                "array": lambda: ours(array, t),
+                "rgb": lambda: ours(rgb, t),
+                "rgba": lambda: ours(rgba, t),
+                "opencv": lambda: opencv(array),
+            }
             if pillow is not None:
                 contenders["pillow"] = lambda: rgba.filter(pillow)
             m = median_times(contenders, repeats, budget)
-            own = (f"{m['pillow'] * 1e3:.2f} | {m['rgba'] / m['pillow']:.2f}"
-                   if "pillow" in m else "- | -")
-            print(f"| {name} | {threads} | {m['array'] * 1e3:.2f} | {m['rgb'] * 1e3:.2f} | "
-                  f"{m['opencv'] * 1e3:.2f} | {m['array'] / m['opencv']:.2f} | "
-                  f"{m['rgb'] / m['opencv']:.2f} | {m['rgba'] * 1e3:.2f} | "
-                  f"{m['rgba'] / m['rgb']:.2f} | {own} |", flush=True)
+            own = (
+                f"{m['pillow'] * 1e3:.2f} | {m['rgba'] / m['pillow']:.2f}"
+                if "pillow" in m
+                else "- | -"
+            )
+            print(
+                f"| {name} | {threads} | {m['array'] * 1e3:.2f} | {m['rgb'] * 1e3:.2f} | "
+                f"{m['opencv'] * 1e3:.2f} | {m['array'] / m['opencv']:.2f} | "
+                f"{m['rgb'] / m['opencv']:.2f} | {m['rgba'] * 1e3:.2f} | "
+                f"{m['rgba'] / m['rgb']:.2f} | {own} |",
+                flush=True,
+            )
     set_threads(1)
     small = photo_like(64, 64, 3, np.uint8)
     k32 = presets.sharpen().astype(np.float32)
-    print("\nper call on a 64x64 RGB uint8 image, 1 thread, microseconds (cconv / OpenCV "
-          "equivalent; cv2.filter2D with the 3x3 sharpen for scale):\n")
+    print(
+        "\nper call on a 64x64 RGB uint8 image, 1 thread, microseconds (cconv / OpenCV "
+        "equivalent; cv2.filter2D with the 3x3 sharpen for scale):\n"
+    )
     print("| filter | cconv | OpenCV | ratio |\n|---|---|---|---|")
     for name, ours, _, opencv, _ in named_filters():
         m = median_times({"cconv": lambda: ours(small, 1), "opencv": lambda: opencv(small)}, 200)
-        print(f"| {name} | {m['cconv'] * 1e6:.1f} | {m['opencv'] * 1e6:.1f} | "
-              f"{m['cconv'] / m['opencv']:.2f} |")
-    m = median_times({"filter2D": lambda: cv2.filter2D(small, -1, k32,
-                                                       borderType=cv2.BORDER_REPLICATE)}, 200)
+        print(
+            f"| {name} | {m['cconv'] * 1e6:.1f} | {m['opencv'] * 1e6:.1f} | "
+            f"{m['cconv'] / m['opencv']:.2f} |"
+        )
+    m = median_times(
+        {"filter2D": lambda: cv2.filter2D(small, -1, k32, borderType=cv2.BORDER_REPLICATE)}, 200
+    )
     print(f"| (cv2.filter2D, 3x3 sharpen) | - | {m['filter2D'] * 1e6:.1f} | - |")
 
 
@@ -307,21 +367,43 @@ def beyond_cases():
     cases = []
     for size in (31, 47, 63, 99):
         name, kernel = random(size)
-        for label, image in [("1080p gray uint8", gray), ("1080p RGB uint8", rgb),
-                             ("1080p RGB float32", rgb32)]:
+        for label, image in [
+            ("1080p gray uint8", gray),
+            ("1080p RGB uint8", rgb),
+            ("1080p RGB float32", rgb32),
+        ]:
             cases.append((label, image, name, kernel, None, "cv2.filter2D", filter2d(kernel)))
     for dtype, label in [(np.uint16, "uint16"), (np.int16, "int16"), (np.float64, "float64")]:
         image = (gray.astype(np.float64) * (100 if dtype != np.float64 else 1 / 255)).astype(dtype)
-        for size in ((3, 5) if dtype != np.float64 else (3, 7)):
+        for size in (3, 5) if dtype != np.float64 else (3, 7):
             name, kernel = random(size)
-            cases.append((f"1080p gray {label}", image, name, kernel, None, "cv2.filter2D",
-                          filter2d(kernel)))
+            cases.append(
+                (f"1080p gray {label}", image, name, kernel, None, "cv2.filter2D", filter2d(kernel))
+            )
     sobel_x = np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
-    cases.append(("1080p gray uint8", gray, "Sobel x", sobel_x, np.float32, "cv2.Sobel",
-                  lambda a: cv2.Sobel(a, cv2.CV_32F, 1, 0, borderType=cv2.BORDER_REPLICATE)))
+    cases.append(
+        (
+            "1080p gray uint8",
+            gray,
+            "Sobel x",
+            sobel_x,
+            np.float32,
+            "cv2.Sobel",
+            lambda a: cv2.Sobel(a, cv2.CV_32F, 1, 0, borderType=cv2.BORDER_REPLICATE),
+        )
+    )
     signed = (gray.astype(np.int16) - 128) * 100
-    cases.append(("1080p gray int16", signed, "Sobel x", sobel_x, None, "cv2.Sobel",
-                  lambda a: cv2.Sobel(a, cv2.CV_16S, 1, 0, borderType=cv2.BORDER_REPLICATE)))
+    cases.append(
+        (
+            "1080p gray int16",
+            signed,
+            "Sobel x",
+            sobel_x,
+            None,
+            "cv2.Sobel",
+            lambda a: cv2.Sobel(a, cv2.CV_16S, 1, 0, borderType=cv2.BORDER_REPLICATE),
+        )
+    )
     return cases
 
 
@@ -330,14 +412,15 @@ def large_kernel_reference(image, kernel):
     image (error about 1e-15 of the largest value times the kernel's absolute sum)."""
     kh, kw = kernel.shape
     widths = [(kh // 2, kh - 1 - kh // 2), (kw // 2, kw - 1 - kw // 2)] + [(0, 0)] * (
-        image.ndim - 2)
+        image.ndim - 2
+    )
     padded = np.pad(image.astype(np.float64), widths, mode="edge")
     size = padded.shape[:2]
     spectrum = np.fft.rfft2(kernel[::-1, ::-1], s=size).reshape(
-        (size[0], size[1] // 2 + 1) + (1,) * (image.ndim - 2))
-    full = np.fft.irfft2(np.fft.rfft2(padded, s=size, axes=(0, 1)) * spectrum, s=size,
-                         axes=(0, 1))
-    return full[kh - 1:kh - 1 + image.shape[0], kw - 1:kw - 1 + image.shape[1]]
+        (size[0], size[1] // 2 + 1) + (1,) * (image.ndim - 2)
+    )
+    full = np.fft.irfft2(np.fft.rfft2(padded, s=size, axes=(0, 1)) * spectrum, s=size, axes=(0, 1))
+    return full[kh - 1 : kh - 1 + image.shape[0], kw - 1 : kw - 1 + image.shape[1]]
 
 
 def beyond_table(repeats, budget):
@@ -358,18 +441,24 @@ def beyond_table(repeats, budget):
         problem = check_result(result, reference, kernel, image)
         path = cconv.choose_method(kernel, image.dtype, image.shape)
         if problem:
-            print(f"| {label} | {name} | {out} | {path} | - | FAILED accuracy check: "
-                  f"{problem} |||")
+            print(f"| {label} | {name} | {out} | {path} | - | FAILED accuracy check: {problem} |||")
             continue
         for threads in (1, "all"):
             set_threads(threads)
             t = 1 if threads == 1 else None
-            m = median_times({"cconv": lambda: cconv.correlate(image, kernel, dtype=dtype,
-                                                               threads=t),
-                              "peer": lambda: call(image)}, repeats, budget)
-            print(f"| {label} | {name} | {out} | {path} | {threads} | {m['cconv'] * 1e3:.2f} | "
-                  f"{m['peer'] * 1e3:.2f} ({peer}) | {m['cconv'] / m['peer']:.2f} |",
-                  flush=True)
+            m = median_times(
+                {
+                    "cconv": lambda: cconv.correlate(image, kernel, dtype=dtype, threads=t),
+                    "peer": lambda: call(image),
+                },
+                repeats,
+                budget,
+            )
+            print(
+                f"| {label} | {name} | {out} | {path} | {threads} | {m['cconv'] * 1e3:.2f} | "
+                f"{m['peer'] * 1e3:.2f} ({peer}) | {m['cconv'] / m['peer']:.2f} |",
+                flush=True,
+            )
     set_threads(1)
 
 
@@ -408,11 +497,16 @@ def set_threads(threads):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 1080p only")
-    parser.add_argument("--repeats", type=int, default=None,
-                        help="timed calls per contender, at least")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="timed calls per contender, at least"
+    )
     parser.add_argument("--chart", metavar="PNG", help="also write a bar chart (needs matplotlib)")
-    parser.add_argument("--table", choices=["all", "matrix", "filters", "beyond"], default="all",
-                        help="which tables to run (default: all)")
+    parser.add_argument(
+        "--table",
+        choices=["all", "matrix", "filters", "beyond"],
+        default="all",
+        help="which tables to run (default: all)",
+    )
     args = parser.parse_args()
     if args.chart:
         import matplotlib  # noqa: F401 - fail now, not after minutes of timing
@@ -420,14 +514,18 @@ def main():
     budget = 0.05 if args.quick else 0.3  # seconds of calls per contender and cell, at least
 
     info = cconv.build_info()
-    print(f"cconv {info['version']} (simd {info['simd']}, openmp {info['openmp']}); "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
-          f"numpy {np.__version__}"
-          + (f", OpenCV {cv2.__version__}" if cv2 else "")
-          + (f", scipy {__import__('scipy').__version__}" if ndimage else "")
-          + (f", Pillow {__import__('PIL').__version__}" if Image else ""))
-    print(f"median of {repeats} or more interleaved calls (as many as take {budget} s, up to "
-          f"{10 * repeats}), milliseconds; ratio = cconv / fastest peer\n")
+    print(
+        f"cconv {info['version']} (simd {info['simd']}, openmp {info['openmp']}); "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
+        f"numpy {np.__version__}"
+        + (f", OpenCV {cv2.__version__}" if cv2 else "")
+        + (f", scipy {__import__('scipy').__version__}" if ndimage else "")
+        + (f", Pillow {__import__('PIL').__version__}" if Image else "")
+    )
+    print(
+        f"median of {repeats} or more interleaved calls (as many as take {budget} s, up to "
+        f"{10 * repeats}), milliseconds; ratio = cconv / fastest peer\n"
+    )
     if args.table in ("all", "matrix"):
         matrix_table(args, repeats, budget)
     if args.table in ("all", "filters"):
@@ -447,22 +545,28 @@ def matrix_table(args, repeats, budget):
             path = cconv.choose_method(kernel, image.dtype)
             problem = verify(image, kernel, cconv.correlate(image, kernel))
             if problem:
-                print(f"| {image_name} | {kernel_name} | {path} | - | "
-                      f"FAILED accuracy check: {problem} ||||")
+                print(
+                    f"| {image_name} | {kernel_name} | {path} | - | "
+                    f"FAILED accuracy check: {problem} ||||"
+                )
                 continue
             single_threaded = {}  # scipy and Pillow: timed in the "1" row, reused in "all"
             for threads in (1, "all"):
                 set_threads(threads)
                 cconv_threads = 1 if threads == 1 else None
-                contenders = {"cconv": lambda: cconv.correlate(image, kernel,
-                                                               threads=cconv_threads)}
+                contenders = {
+                    "cconv": lambda: cconv.correlate(image, kernel, threads=cconv_threads)
+                }
                 contenders.update(peers(image, kernel, separable, is_box, threads))
                 for name in single_threaded:
                     del contenders[name]
                 medians = median_times(contenders, repeats, budget)
                 if threads == 1:
-                    single_threaded = {name: medians[name] for name in medians
-                                       if name.startswith(("scipy", "Pillow"))}
+                    single_threaded = {
+                        name: medians[name]
+                        for name in medians
+                        if name.startswith(("scipy", "Pillow"))
+                    }
                 medians.update(single_threaded)
                 ours = medians.pop("cconv")
                 if medians:
@@ -472,8 +576,11 @@ def matrix_table(args, repeats, budget):
                 else:
                     peer_text, ratio = "-", "-"
                 others = ", ".join(f"{name} {t * 1e3:.1f}" for name, t in medians.items())
-                print(f"| {image_name} | {kernel_name} | {path} | {threads} | {ours * 1e3:.2f} | "
-                      f"{peer_text} | {ratio} | {others} |", flush=True)
+                print(
+                    f"| {image_name} | {kernel_name} | {path} | {threads} | {ours * 1e3:.2f} | "
+                    f"{peer_text} | {ratio} | {others} |",
+                    flush=True,
+                )
                 rows.append((f"{image_name}, {kernel_name}, {threads} thr.", ours, medians))
     small = photo_like(64, 64, 3, np.uint8)
     sharpen = kernels()[0][1]
@@ -481,11 +588,14 @@ def matrix_table(args, repeats, budget):
     overhead = {"cconv": lambda: cconv.correlate(small, sharpen, threads=1)}
     if cv2 is not None:
         k32 = sharpen.astype(np.float32)
-        overhead["cv2.filter2D"] = lambda: cv2.filter2D(small, -1, k32,
-                                                        borderType=cv2.BORDER_REPLICATE)
+        overhead["cv2.filter2D"] = lambda: cv2.filter2D(
+            small, -1, k32, borderType=cv2.BORDER_REPLICATE
+        )
     medians = median_times(overhead, 200)
-    print("\nper-call time on a 64x64 RGB uint8 image, 3x3 sharpen, 1 thread: "
-          + ", ".join(f"{name} {t * 1e6:.1f} us" for name, t in medians.items()))
+    print(
+        "\nper-call time on a 64x64 RGB uint8 image, 3x3 sharpen, 1 thread: "
+        + ", ".join(f"{name} {t * 1e6:.1f} us" for name, t in medians.items())
+    )
     if args.chart:
         draw_chart(rows, args.chart)
         print(f"chart written to {args.chart}")
@@ -510,8 +620,7 @@ def draw_chart(rows, path):
             best = min(peers_.values()) if peers_ else ours
             value = ours if name == "cconv" else peers_.get(name)
             values.append(np.nan if value is None else value / best)
-        axes.barh(positions + (len(shown) / 2 - index - 0.5) * height, values, height,
-                  label=name)
+        axes.barh(positions + (len(shown) / 2 - index - 0.5) * height, values, height, label=name)
     axes.axvline(1.0, color="black", linewidth=0.8)
     axes.axvline(0.8, color="grey", linewidth=0.8, linestyle="--")
     axes.set_xscale("log")

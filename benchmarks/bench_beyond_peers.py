@@ -63,21 +63,31 @@ def nan_table(repeats, budget):
     image[rng.random(image.shape) < 0.05] = np.nan
     rgb = np.asarray(photo("RGB"), np.float32) / 255
     rgb[rng.random(rgb.shape[:2]) < 0.05] = np.nan
-    cases = [("gray, Gaussian sigma 1 (9x9)", image, cconv.kernels.gaussian(1.0)),
-             ("gray, Gaussian sigma 3 (25x25)", image, cconv.kernels.gaussian(3.0)),
-             ("gray, box 5x5", image, np.ones((5, 5))),
-             ("gray, random 7x7", image, rng.uniform(0.1, 1, (7, 7))),
-             ("RGB, Gaussian sigma 1 (9x9)", rgb, cconv.kernels.gaussian(1.0))]
-    print("\nnan_policy='omit', 1920x1080 float32 photo with 5% NaN, milliseconds; ratio = "
-          "cconv / astropy (float64 inside, one thread)\n")
+    cases = [
+        ("gray, Gaussian sigma 1 (9x9)", image, cconv.kernels.gaussian(1.0)),
+        ("gray, Gaussian sigma 3 (25x25)", image, cconv.kernels.gaussian(3.0)),
+        ("gray, box 5x5", image, np.ones((5, 5))),
+        ("gray, random 7x7", image, rng.uniform(0.1, 1, (7, 7))),
+        ("RGB, Gaussian sigma 1 (9x9)", rgb, cconv.kernels.gaussian(1.0)),
+    ]
+    print(
+        "\nnan_policy='omit', 1920x1080 float32 photo with 5% NaN, milliseconds; ratio = "
+        "cconv / astropy (float64 inside, one thread)\n"
+    )
     print("| case | threads | cconv | astropy | ratio |")
     print("|---|---|---|---|---|")
     for name, array, kernel in cases:
+
         def theirs():
             planes = [array] if array.ndim == 2 else np.moveaxis(array, -1, 0)
-            return np.stack([astropy_convolve(p, kernel, boundary="extend",
-                                              nan_treatment="interpolate") for p in planes],
-                            axis=-1).reshape(array.shape)
+            return np.stack(
+                [
+                    astropy_convolve(p, kernel, boundary="extend", nan_treatment="interpolate")
+                    for p in planes
+                ],
+                axis=-1,
+            ).reshape(array.shape)
+
         expected = theirs()
         got = cconv.convolve(array, kernel, nan_policy="omit")
         error = np.nanmax(np.abs(got - expected))
@@ -86,14 +96,18 @@ def nan_table(repeats, budget):
             continue
         astropy_time = None
         for threads in (1, None):
-            functions = {"cconv": lambda: cconv.convolve(array, kernel, nan_policy="omit",
-                                                         threads=threads)}
+            functions = {
+                "cconv": lambda: cconv.convolve(array, kernel, nan_policy="omit", threads=threads)
+            }
             if astropy_time is None:
                 functions["astropy"] = theirs
             m = median_times(functions, repeats if astropy_time is None else repeats, budget)
             astropy_time = m.get("astropy", astropy_time)
-            print(f"| {name} | {threads or 'all'} | {m['cconv'] * 1e3:.2f} | "
-                  f"{astropy_time * 1e3:.1f} | {m['cconv'] / astropy_time:.3f} |", flush=True)
+            print(
+                f"| {name} | {threads or 'all'} | {m['cconv'] * 1e3:.2f} | "
+                f"{astropy_time * 1e3:.1f} | {m['cconv'] / astropy_time:.3f} |",
+                flush=True,
+            )
 
 
 def stride_table(repeats, budget):
@@ -113,21 +127,33 @@ def stride_table(repeats, budget):
             array = image.astype(dtype)
             name = f"{label} {np.dtype(dtype).name}"
             cases += [
-                (f"{name}, pyramid_down", lambda t, a=array: cconv.pyramid_down(a, threads=t),
-                 lambda a=array: cv2.pyrDown(a), None),
-                (f"{name}, random 7x7, stride 2",
-                 lambda t, a=array: cconv.correlate(a, random7, stride=2, threads=t),
-                 lambda a=array: cv2.filter2D(a, -1, random7,
-                                              borderType=cv2.BORDER_REPLICATE)[::2, ::2],
-                 lambda t, a=array: cconv.correlate(a, random7, threads=t)),
-                (f"{name}, Gaussian 9x9, stride 2",
-                 lambda t, a=array: cconv.correlate(a, gaussian, stride=2, threads=t),
-                 lambda a=array: cv2.sepFilter2D(a, -1, line, line,
-                                                 borderType=cv2.BORDER_REPLICATE)[::2, ::2],
-                 lambda t, a=array: cconv.correlate(a, gaussian, threads=t)),
+                (
+                    f"{name}, pyramid_down",
+                    lambda t, a=array: cconv.pyramid_down(a, threads=t),
+                    lambda a=array: cv2.pyrDown(a),
+                    None,
+                ),
+                (
+                    f"{name}, random 7x7, stride 2",
+                    lambda t, a=array: cconv.correlate(a, random7, stride=2, threads=t),
+                    lambda a=array: cv2.filter2D(a, -1, random7, borderType=cv2.BORDER_REPLICATE)[
+                        ::2, ::2
+                    ],
+                    lambda t, a=array: cconv.correlate(a, random7, threads=t),
+                ),
+                (
+                    f"{name}, Gaussian 9x9, stride 2",
+                    lambda t, a=array: cconv.correlate(a, gaussian, stride=2, threads=t),
+                    lambda a=array: cv2.sepFilter2D(
+                        a, -1, line, line, borderType=cv2.BORDER_REPLICATE
+                    )[::2, ::2],
+                    lambda t, a=array: cconv.correlate(a, gaussian, threads=t),
+                ),
             ]
-    print("\nstride, 1920x1080 photo, milliseconds; full = the same cconv call at stride 1; "
-          "ratio = cconv / OpenCV (OpenCV at equal threads)\n")
+    print(
+        "\nstride, 1920x1080 photo, milliseconds; full = the same cconv call at stride 1; "
+        "ratio = cconv / OpenCV (OpenCV at equal threads)\n"
+    )
     print("| case | threads | cconv | full | OpenCV | ratio |")
     print("|---|---|---|---|---|---|")
     for name, ours, theirs, full in cases:
@@ -141,14 +167,23 @@ def stride_table(repeats, budget):
                 functions["full"] = lambda: full(threads)
             m = median_times(functions, repeats, budget)
             whole = f"{m['full'] * 1e3:.2f}" if full is not None else "-"
-            print(f"| {name} | {threads or 'all'} | {m['cconv'] * 1e3:.2f} | {whole} | "
-                  f"{m['OpenCV'] * 1e3:.2f} | {m['cconv'] / m['OpenCV']:.2f} |", flush=True)
+            print(
+                f"| {name} | {threads or 'all'} | {m['cconv'] * 1e3:.2f} | {whole} | "
+                f"{m['OpenCV'] * 1e3:.2f} | {m['cconv'] / m['OpenCV']:.2f} |",
+                flush=True,
+            )
 
 
 def dither_table(repeats, budget):
     gray, rgb = photo("L"), photo("RGB")
-    web = np.array([[r, g, b] for r in (0, 85, 170, 255) for g in (0, 85, 170, 255)
-                    for b in (0, 85, 170, 255)][::4])  # 16 colours
+    web = np.array(
+        [
+            [r, g, b]
+            for r in (0, 85, 170, 255)
+            for g in (0, 85, 170, 255)
+            for b in (0, 85, 170, 255)
+        ][::4]
+    )  # 16 colours
     palette_image = Image.new("P", (1, 1))
     palette_image.putpalette(web.astype(np.uint8).tobytes())
     eight = np.array([[r, g, b] for r in (0, 255) for g in (0, 255) for b in (0, 255)])
@@ -156,19 +191,35 @@ def dither_table(repeats, budget):
     eight_image.putpalette(eight.astype(np.uint8).tobytes())
     floyd = Image.Dither.FLOYDSTEINBERG
     cases = [
-        ("L -> 1 bit, Floyd-Steinberg", lambda t: cconv.dither(gray, threads=t),
-         lambda: gray.convert("1")),
-        ("RGB, 2 levels a channel (8 colours)", lambda t: cconv.dither(rgb, threads=t),
-         lambda: rgb.quantize(palette=eight_image, dither=floyd)),
-        ("RGB -> P, 16-colour palette", lambda t: cconv.dither(rgb, palette=web, threads=t),
-         lambda: rgb.quantize(palette=palette_image, dither=floyd)),
-        ("L -> 1 bit, Stucki, serpentine",
-         lambda t: cconv.dither(gray, method="stucki", serpentine=True, threads=t), None),
-        ("L -> 1 bit, Jarvis-Judice-Ninke",
-         lambda t: cconv.dither(gray, method="jarvis-judice-ninke", threads=t), None),
+        (
+            "L -> 1 bit, Floyd-Steinberg",
+            lambda t: cconv.dither(gray, threads=t),
+            lambda: gray.convert("1"),
+        ),
+        (
+            "RGB, 2 levels a channel (8 colours)",
+            lambda t: cconv.dither(rgb, threads=t),
+            lambda: rgb.quantize(palette=eight_image, dither=floyd),
+        ),
+        (
+            "RGB -> P, 16-colour palette",
+            lambda t: cconv.dither(rgb, palette=web, threads=t),
+            lambda: rgb.quantize(palette=palette_image, dither=floyd),
+        ),
+        (
+            "L -> 1 bit, Stucki, serpentine",
+            lambda t: cconv.dither(gray, method="stucki", serpentine=True, threads=t),
+            None,
+        ),
+        (
+            "L -> 1 bit, Jarvis-Judice-Ninke",
+            lambda t: cconv.dither(gray, method="jarvis-judice-ninke", threads=t),
+            None,
+        ),
     ]
-    print("\ndither, 1920x1080 photo, Pillow image in and out, milliseconds; ratio = cconv / "
-          "Pillow\n")
+    print(
+        "\ndither, 1920x1080 photo, Pillow image in and out, milliseconds; ratio = cconv / Pillow\n"
+    )
     print("| case | threads | cconv | Pillow | ratio | tone difference (16x16 blocks) |")
     print("|---|---|---|---|---|---|")
     for name, ours, theirs in cases:
@@ -180,20 +231,29 @@ def dither_table(repeats, budget):
             m = median_times(functions, repeats, budget)
             peer = f"{m['Pillow'] * 1e3:.2f}" if theirs else "-"
             ratio = f"{m['cconv'] / m['Pillow']:.2f}" if theirs else "-"
-            print(f"| {name} | {threads or 'all'} | {m['cconv'] * 1e3:.2f} | {peer} | {ratio} "
-                  f"| {tone} |", flush=True)
+            print(
+                f"| {name} | {threads or 'all'} | {m['cconv'] * 1e3:.2f} | {peer} | {ratio} "
+                f"| {tone} |",
+                flush=True,
+            )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    parser.add_argument("tables", nargs="*", choices=["nan", "stride", "dither", []],
-                        help="the tables to run (default: all)")
+    parser.add_argument(
+        "tables",
+        nargs="*",
+        choices=["nan", "stride", "dither", []],
+        help="the tables to run (default: all)",
+    )
     args = parser.parse_args()
     repeats, budget = (5, 0.05) if args.quick else (15, 0.3)
     info = cconv.build_info()
-    print(f"cconv {info['version']} (simd {info['simd']}, openmp {info['openmp']}); "
-          f"{os.cpu_count()} CPUs; numpy {np.__version__}, Pillow {Image.__version__}")
+    print(
+        f"cconv {info['version']} (simd {info['simd']}, openmp {info['openmp']}); "
+        f"{os.cpu_count()} CPUs; numpy {np.__version__}, Pillow {Image.__version__}"
+    )
     parser_tables = {"nan": nan_table, "stride": stride_table, "dither": dither_table}
     for name in args.tables or parser_tables:
         parser_tables[name](repeats, budget)

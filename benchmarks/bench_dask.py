@@ -101,18 +101,29 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     options = parser.parse_args()
     workers = cconv.api.default_threads()
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        print(f"cconv {cconv.__version__}, {workers} worker processes x 1 thread; "
-              f"images {options.side} x {options.side}, chunks {options.chunk}")
-        print(f"{'image':<6} {'kernel':<14} {'cconv on cluster s':>19} {'dask-image s':>13} "
-              f"{'in memory s':>12} {'threaded s':>11} {'vs dask-image':>14} "
-              f"{'cluster vs memory':>18} {'threaded vs memory':>19}")
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        print(
+            f"cconv {cconv.__version__}, {workers} worker processes x 1 thread; "
+            f"images {options.side} x {options.side}, chunks {options.chunk}"
+        )
+        print(
+            f"{'image':<6} {'kernel':<14} {'cconv on cluster s':>19} {'dask-image s':>13} "
+            f"{'in memory s':>12} {'threaded s':>11} {'vs dask-image':>14} "
+            f"{'cluster vs memory':>18} {'threaded vs memory':>19}"
+        )
         for channels in (1, 3):
             shape = (options.side, options.side) + ((channels,) if channels > 1 else ())
             chunks = (options.chunk, options.chunk) + ((channels,) if channels > 1 else ())
-            image = da.random.default_rng(0).integers(0, 256, shape, chunks=chunks,
-                                                      dtype=np.uint8).persist()
+            image = (
+                da.random.default_rng(0)
+                .integers(0, 256, shape, chunks=chunks, dtype=np.uint8)
+                .persist()
+            )
             wait(image)
             in_memory = image.compute()
             label = "RGB" if channels > 1 else "gray"
@@ -122,11 +133,13 @@ def main():
                     print(f"{label:<6} {name:<14} not reported: differs from in memory")
                     continue
                 ours = timed(client, lambda: cconv.correlate(image, kernel), options.repeats)
-                memory = timed_in_memory(lambda: cconv.correlate(in_memory, kernel),
-                                         options.repeats)
+                memory = timed_in_memory(
+                    lambda: cconv.correlate(in_memory, kernel), options.repeats
+                )
                 local = da.from_array(in_memory, chunks=chunks)
-                threaded = timed_threads(lambda: cconv.correlate(local, kernel),
-                                         options.repeats, workers)
+                threaded = timed_threads(
+                    lambda: cconv.correlate(local, kernel), options.repeats, workers
+                )
                 theirs = float("nan")
                 if ndfilters is not None:
                     # away from the crop's own right and bottom edges
@@ -135,9 +148,11 @@ def main():
                     theirs = timed(client, lambda: dask_image_call(image, kernel), 1)
                     if worst > 1:
                         print(f"  (dask-image differs by {worst} near the top left)")
-                print(f"{label:<6} {name:<14} {ours:19.2f} {theirs:13.2f} {memory:12.2f} "
-                      f"{threaded:11.2f} {theirs / ours:13.1f}x {ours / memory:17.2f}x "
-                      f"{threaded / memory:18.2f}x")
+                print(
+                    f"{label:<6} {name:<14} {ours:19.2f} {theirs:13.2f} {memory:12.2f} "
+                    f"{threaded:11.2f} {theirs / ours:13.1f}x {ours / memory:17.2f}x "
+                    f"{threaded / memory:18.2f}x"
+                )
             in_memory = None  # (freed before the next image)
             client.cancel(image)
 

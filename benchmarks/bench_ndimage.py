@@ -49,8 +49,7 @@ def calls(rgb):
         ("prewitt axis 1", "prewitt", (), {"axis": 1}),
         ("laplace", "laplace", (), image_axes),
         ("gaussian_laplace sigma 2", "gaussian_laplace", (2.0,), image_axes),
-        ("gaussian_gradient_magnitude sigma 2", "gaussian_gradient_magnitude", (2.0,),
-         image_axes),
+        ("gaussian_gradient_magnitude sigma 2", "gaussian_gradient_magnitude", (2.0,), image_axes),
     ]
 
 
@@ -59,8 +58,10 @@ def verify(name, image, args, kwargs, result):
     if "axes" in kwargs:  # each channel alone (scipy's gaussian_gradient_magnitude with axes=
         # also smooths the other axes; cconv's does not, see cconv.ndimage)
         plain = {key: value for key, value in kwargs.items() if key != "axes"}
-        channels = [function(image[..., c].astype(np.float64), *args, **plain)
-                    for c in range(image.shape[-1])]
+        channels = [
+            function(image[..., c].astype(np.float64), *args, **plain)
+            for c in range(image.shape[-1])
+        ]
         reference = np.stack(channels, axis=-1)
     else:
         reference = function(image.astype(np.float64), *args, **kwargs)
@@ -79,9 +80,11 @@ def main():
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     options = parser.parse_args()
     repeats = 5 if options.quick else 15
-    print(f"cconv {cconv.__version__} on {platform.processor() or platform.machine()}, "
-          f"{cconv.api.default_threads()} threads for cconv; scipy "
-          f"{__import__('scipy').__version__} (one thread)")
+    print(
+        f"cconv {cconv.__version__} on {platform.processor() or platform.machine()}, "
+        f"{cconv.api.default_threads()} threads for cconv; scipy "
+        f"{__import__('scipy').__version__} (one thread)"
+    )
     print(f"{'image':<18} {'call':<38} {'cconv ms':>9} {'scipy ms':>9} {'speed-up':>9}")
     for channels in (1, 3):
         for dtype in (np.uint8, np.float32):
@@ -94,11 +97,18 @@ def main():
                 if problem:
                     print(f"{label:<18} {title:<38} not reported: {problem}")
                     continue
-                times = median_times({"cconv": lambda: ours(image, *args, **kwargs),
-                                      "scipy": lambda: theirs(image, *args, **kwargs)},
-                                     repeats, budget=0.3)
-                print(f"{label:<18} {title:<38} {times['cconv'] * 1e3:9.2f} "
-                      f"{times['scipy'] * 1e3:9.2f} {times['scipy'] / times['cconv']:8.1f}x")
+                times = median_times(
+                    {
+                        "cconv": lambda: ours(image, *args, **kwargs),
+                        "scipy": lambda: theirs(image, *args, **kwargs),
+                    },
+                    repeats,
+                    budget=0.3,
+                )
+                print(
+                    f"{label:<18} {title:<38} {times['cconv'] * 1e3:9.2f} "
+                    f"{times['scipy'] * 1e3:9.2f} {times['scipy'] / times['cconv']:8.1f}x"
+                )
 
 
 if __name__ == "__main__":

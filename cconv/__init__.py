@@ -17,11 +17,31 @@ from . import kernels
 from .api import METHODS, MODES, choose_method, convolve, correlate
 from .info import __version__, build_info, show_config
 
-_FILTERS = ("Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "pyramid_down",
-            "sharpen", "unsharp_mask")
+_FILTERS = (
+    "Kernel",
+    "blur",
+    "edges",
+    "emboss",
+    "filter",
+    "gaussian_blur",
+    "pyramid_down",
+    "sharpen",
+    "unsharp_mask",
+)
 
-__all__ = ["METHODS", "MODES", "__version__", "build_info", "choose_method", "convolve",
-           "correlate", "dither", "kernels", "show_config", *_FILTERS]
+__all__ = [
+    "METHODS",
+    "MODES",
+    "__version__",
+    "build_info",
+    "choose_method",
+    "convolve",
+    "correlate",
+    "dither",
+    "kernels",
+    "show_config",
+    *_FILTERS,
+]
 
 
 if TYPE_CHECKING:  # what __getattr__ loads on first use, for type checkers

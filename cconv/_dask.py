@@ -37,8 +37,10 @@ def is_dask_array(value) -> bool:
 def spatial_axes(ndim: int) -> tuple:
     """The image axes (H, W) of an array cconv takes: (H, W), (H, W, C) or (N, H, W, C)."""
     if ndim not in (2, 3, 4):
-        raise ValueError(f"`image` must have shape (H, W), (H, W, C) or (N, H, W, C); "
-                         f"got a Dask array of {ndim} dimensions")
+        raise ValueError(
+            f"`image` must have shape (H, W), (H, W, C) or (N, H, W, C); "
+            f"got a Dask array of {ndim} dimensions"
+        )
     return (0, 1) if ndim < 4 else (1, 2)
 
 
@@ -55,8 +57,9 @@ def map_with_kernel(function, array, kernel_shape, anchor, mode: str, dtype):
     of `array`'s shape and chunks."""
     axes = spatial_axes(array.ndim)
     if any(math.isnan(size) for sizes in array.chunks for size in sizes):
-        raise ValueError("`image` is a Dask array of unknown chunk sizes; call its "
-                         "compute_chunk_sizes() first")
+        raise ValueError(
+            "`image` is a Dask array of unknown chunk sizes; call its compute_chunk_sizes() first"
+        )
     work_chunks = list(array.chunks)
     depths = [0, 0]
     for i, (axis, size, at) in enumerate(zip(axes, kernel_shape, anchor)):
@@ -100,8 +103,14 @@ def _overlapped(function, array, depths, axes, periodic, meta):
             inside = all(0 <= other[axis] < counts[axis] for axis in axes)
             moved = any(other[axis] != index[axis] for axis in axes)
             neighbours.append((strips, *other) if inside and moved else None)
-        graph[(name, *index)] = (_filter_extended, function, (array.name, *index), neighbours,
-                                 depths, axes)
+        graph[(name, *index)] = (
+            _filter_extended,
+            function,
+            (array.name, *index),
+            neighbours,
+            depths,
+            axes,
+        )
     layers = HighLevelGraph.from_collections(name, graph, dependencies=[array])
     return da.Array(layers, name, array.chunks, meta=meta)
 
@@ -118,18 +127,27 @@ def _strips(block, depths, axes):
         index = [slice(None)] * block.ndim
         for axis, move, depth in zip(axes, (dy, dx), depths):
             # a neighbour `move` steps away along axis reads our side facing it
-            index[axis] = (slice(None) if move == 0 else
-                           slice(0, depth) if move < 0 else slice(block.shape[axis] - depth, None))
+            index[axis] = (
+                slice(None)
+                if move == 0
+                else slice(0, depth)
+                if move < 0
+                else slice(block.shape[axis] - depth, None)
+            )
         parts[(dy, dx)] = np.ascontiguousarray(block[tuple(index)])
     return parts
 
 
 def _filter_extended(function, block, neighbours, depths, axes):
     """function on `block` extended by its neighbours' strips, trimmed back to the block."""
-    before = [depths[i] if any(n is not None and s[i] < 0 for s, n in zip(_STEPS, neighbours))
-              else 0 for i in range(2)]
-    after = [depths[i] if any(n is not None and s[i] > 0 for s, n in zip(_STEPS, neighbours))
-             else 0 for i in range(2)]
+    before = [
+        depths[i] if any(n is not None and s[i] < 0 for s, n in zip(_STEPS, neighbours)) else 0
+        for i in range(2)
+    ]
+    after = [
+        depths[i] if any(n is not None and s[i] > 0 for s, n in zip(_STEPS, neighbours)) else 0
+        for i in range(2)
+    ]
     shape = list(block.shape)
     for i, axis in enumerate(axes):
         shape[axis] += before[i] + after[i]
@@ -137,8 +155,7 @@ def _filter_extended(function, block, neighbours, depths, axes):
     _place(extended, block, (0, 0), before, axes)
     for step, parts in zip(_STEPS, neighbours):
         if parts is not None:
-            _place(extended, parts[(-step[0], -step[1])], step, before, axes,
-                   block.shape)
+            _place(extended, parts[(-step[0], -step[1])], step, before, axes, block.shape)
     result = function(extended)
     index = [slice(None)] * block.ndim
     for i, axis in enumerate(axes):

@@ -26,8 +26,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 # The border modes as numpy.pad names them (scipy.ndimage's 'reflect' is numpy's 'symmetric')
-_PAD_MODES = {"nearest": "edge", "reflect": "symmetric", "mirror": "reflect", "wrap": "wrap",
-              "constant": "constant"}
+_PAD_MODES = {
+    "nearest": "edge",
+    "reflect": "symmetric",
+    "mirror": "reflect",
+    "wrap": "wrap",
+    "constant": "constant",
+}
 
 
 def fast_length(n: int) -> int:
@@ -47,14 +52,13 @@ def dyadic_exponent(weights: np.ndarray):
     """The least m <= 30 for which every weight is a multiple of 2**-m (halves, quarters,
     1/1024 ...), else None."""
     for m in range(31):
-        scaled = weights * 2.0 ** m
+        scaled = weights * 2.0**m
         if np.array_equal(scaled, np.rint(scaled)):
             return m
     return None
 
 
-def exact_step(image: np.ndarray, weights: np.ndarray, mode: str, cval: float,
-               tiles: bool = False):
+def exact_step(image: np.ndarray, weights: np.ndarray, mode: str, cval: float, tiles: bool = False):
     """2**-m where an integer image under weights that are all multiples of 2**-m
     (dyadic_exponent) and an integer cval has exact results on that grid, exact ties included,
     and the FFT's error is far below half a step (bounded with a margin of 10**4 for planes, 8
@@ -71,17 +75,18 @@ def exact_step(image: np.ndarray, weights: np.ndarray, mode: str, cval: float,
         largest = 255
     else:
         largest = max(abs(int(image.min(initial=0))), abs(int(image.max(initial=0))))
-    return _grid(m, float(np.abs(weights).sum()),
-                 max(largest, abs(cval) if mode == "constant" else 0), tiles)
+    return _grid(
+        m, float(np.abs(weights).sum()), max(largest, abs(cval) if mode == "constant" else 0), tiles
+    )
 
 
 def _grid(m: int, absolute_sum: float, largest: float, tiles: bool):
     """exact_step's 2**-m where the FFT can snap onto it, else None."""
-    bound, exact = (8 * TILE_ERROR, 2.0 ** 22) if tiles else (1e4 * ERROR, 2.0 ** 50)
+    bound, exact = (8 * TILE_ERROR, 2.0**22) if tiles else (1e4 * ERROR, 2.0**50)
     scale = absolute_sum * max(1, largest)  # bounds every result
-    if bound * scale >= 2.0 ** -(m + 1) or scale * 2.0 ** m >= exact:
+    if bound * scale >= 2.0 ** -(m + 1) or scale * 2.0**m >= exact:
         return None
-    return 2.0 ** -m
+    return 2.0**-m
 
 
 def snap(values: np.ndarray, step: float) -> np.ndarray:
@@ -108,28 +113,43 @@ TILE_ERROR = 1e-6
 INTEGER_MARGIN = 1e-2
 
 
-def check_accuracy(image: np.ndarray, weights: np.ndarray, mode: str, cval: float,
-                   integer_output: bool) -> None:
+def check_accuracy(
+    image: np.ndarray, weights: np.ndarray, mode: str, cval: float, integer_output: bool
+) -> None:
     """ValueError when the planes cannot meet the accuracy contract on this image: integer
     results whose error bound reaches the rounding margin (int64 images of large values, say),
     or sums so large that the transforms would overflow float64."""
     error = ERROR
-    largest = max(abs(float(image.min(initial=0))), abs(float(image.max(initial=0))),
-                  abs(cval) if mode == "constant" else 0.0)
+    largest = max(
+        abs(float(image.min(initial=0))),
+        abs(float(image.max(initial=0))),
+        abs(cval) if mode == "constant" else 0.0,
+    )
     scale = float(np.abs(weights).sum()) * largest
     # the transforms sum the samples, unweighted, and then their products with the kernel's
     if max(scale, largest) * image.size * weights.size > 1e300:
-        raise ValueError("`method` 'fft' cannot filter this image: its sums would overflow "
-                         "float64 in the transforms; use method='direct'")
+        raise ValueError(
+            "`method` 'fft' cannot filter this image: its sums would overflow "
+            "float64 in the transforms; use method='direct'"
+        )
     if integer_output and error * scale >= INTEGER_MARGIN:
         raise ValueError(
             f"`method` 'fft' cannot round this image's results exactly: its error bound "
             f"({error:g} x the kernel's absolute sum x the largest sample = {error * scale:.3g}) "
-            f"reaches the rounding margin ({INTEGER_MARGIN:g}); use method='direct'")
+            f"reaches the rounding margin ({INTEGER_MARGIN:g}); use method='direct'"
+        )
 
 
-def correlate_planes(image: np.ndarray, weights: np.ndarray, anchor: tuple, mode: str,
-                     cval: float, threads: int, dtype: np.dtype, finish) -> np.ndarray:
+def correlate_planes(
+    image: np.ndarray,
+    weights: np.ndarray,
+    anchor: tuple,
+    mode: str,
+    cval: float,
+    threads: int,
+    dtype: np.dtype,
+    finish,
+) -> np.ndarray:
     """Correlation of `image` ((H, W), (H, W, C) or (N, H, W, C)) with `weights` anchored at
     `anchor`, of the image's shape and `dtype`: each plane's float64 result goes through
     `finish` (which may modify it) into the output as soon as it is done, so no float64 copy
@@ -138,31 +158,32 @@ def correlate_planes(image: np.ndarray, weights: np.ndarray, anchor: tuple, mode
     height, width = image.shape[-3:-1] if image.ndim == 4 else image.shape[:2]
     batch = image.reshape((-1, height, width, 1 if image.ndim == 2 else image.shape[-1]))
     kernel_height, kernel_width = weights.shape
-    widths = ((anchor[0], kernel_height - 1 - anchor[0]),
-              (anchor[1], kernel_width - 1 - anchor[1]))
+    widths = ((anchor[0], kernel_height - 1 - anchor[0]), (anchor[1], kernel_width - 1 - anchor[1]))
     extra = {"constant_values": cval} if mode == "constant" else {}
     size = (fast_length(height + kernel_height - 1), fast_length(width + kernel_width - 1))
     # Correlation is convolution with the flipped kernel; with the transforms at least as
     # long as the extended image, the outputs read sit past the kernel's wrap-around. The
     # kernel's spectrum is taken along its few rows first (the padded rows are all zero).
-    spectrum = np.fft.fft(np.fft.rfft(weights[::-1, ::-1], n=size[1], axis=1), n=size[0],
-                          axis=0)
+    spectrum = np.fft.fft(np.fft.rfft(weights[::-1, ::-1], n=size[1], axis=1), n=size[0], axis=0)
     result = np.empty(batch.shape, dtype)
 
     def one(index: int, channel: int) -> None:
-        extended = np.pad(batch[index, :, :, channel].astype(np.float64), widths,
-                          mode=_PAD_MODES[mode], **extra)
+        extended = np.pad(
+            batch[index, :, :, channel].astype(np.float64), widths, mode=_PAD_MODES[mode], **extra
+        )
         product = np.fft.rfft2(extended, s=size, axes=(0, 1))
         product *= spectrum
         # back along the columns, then along only the rows that are kept
-        product = np.fft.ifft(product, axis=0)[kernel_height - 1:kernel_height - 1 + height]
-        result[index, :, :, channel] = finish(np.fft.irfft(product, n=size[1], axis=1)[
-            :, kernel_width - 1:kernel_width - 1 + width])
+        product = np.fft.ifft(product, axis=0)[kernel_height - 1 : kernel_height - 1 + height]
+        result[index, :, :, channel] = finish(
+            np.fft.irfft(product, n=size[1], axis=1)[:, kernel_width - 1 : kernel_width - 1 + width]
+        )
 
     # One job per channel of each image: transforms of contiguous planes (a channels-last
     # batch of transforms took 1.3-1.6x the time per channel, 1080p RGB)
-    jobs = [(index, channel) for index in range(batch.shape[0])
-            for channel in range(batch.shape[3])]
+    jobs = [
+        (index, channel) for index in range(batch.shape[0]) for channel in range(batch.shape[3])
+    ]
     if threads > 1 and len(jobs) > 1:
         with ThreadPoolExecutor(min(threads, len(jobs))) as pool:
             list(pool.map(lambda job: one(*job), jobs))
@@ -188,15 +209,26 @@ def kernel_facts(weights: np.ndarray) -> tuple:
     return float(np.abs(weights).sum()), dyadic_exponent(weights)
 
 
-def takes_tiles(source: np.dtype, output: np.dtype, accumulator: np.dtype,
-                kernel_shape: tuple, facts: tuple, out_dtype: np.dtype, cval: float = 0.0) -> bool:
+def takes_tiles(
+    source: np.dtype,
+    output: np.dtype,
+    accumulator: np.dtype,
+    kernel_shape: tuple,
+    facts: tuple,
+    out_dtype: np.dtype,
+    cval: float = 0.0,
+) -> bool:
     """Whether an FFT of this image (as the engine reads it) into this output (as the engine
     writes it, then as the call returns it) goes through the tiles: both uint8 or float32,
     float32 sums, a kernel that fits the largest tile, and for integer outputs (of uint8
     images only, whose largest sample is known), an error bound below the rounding margin.
     `facts`: the kernel's kernel_facts; `cval`: the constant border's, if any."""
-    if not (source in _TILE_TYPES and output in _TILE_TYPES and accumulator.itemsize == 4
-            and max(kernel_shape) < max(TILE_NS)):
+    if not (
+        source in _TILE_TYPES
+        and output in _TILE_TYPES
+        and accumulator.itemsize == 4
+        and max(kernel_shape) < max(TILE_NS)
+    ):
         return False
     if out_dtype.kind not in "iu":
         return True
@@ -225,19 +257,44 @@ def tile_size(kernel_shape: tuple, shape: tuple, float_image: bool) -> tuple:
     return best
 
 
-def correlate_tiles(function, source: np.ndarray, result: np.ndarray, weights: np.ndarray,
-                    anchor: tuple, channels: int, mode_code: int, cval: float, offset: float,
-                    grid, threads: int) -> bool:
+def correlate_tiles(
+    function,
+    source: np.ndarray,
+    result: np.ndarray,
+    weights: np.ndarray,
+    anchor: tuple,
+    channels: int,
+    mode_code: int,
+    cval: float,
+    offset: float,
+    grid,
+    threads: int,
+) -> bool:
     """The tiles' correlation of `source` ((N, H, W*C), as the engine reads it) into `result`
     (the same, as the engine writes it) by `function` (the engine's fft_correlate for their
     types), rounded onto `grid` first where it is not None; False (and `result` partly
     written) if the image holds NaN or infinity, or sums so large that the transforms
     overflowed."""
-    tile = tile_size(weights.shape, source.shape[:2] + (source.shape[2] // channels, channels),
-                     source.dtype.kind == "f")[0]
+    tile = tile_size(
+        weights.shape,
+        source.shape[:2] + (source.shape[2] // channels, channels),
+        source.dtype.kind == "f",
+    )[0]
     kernel = np.ascontiguousarray(weights, np.float32)
-    return function(source, result, kernel, channels, anchor[0], anchor[1], mode_code, cval,
-                    offset, grid or 0.0, tile, threads)
+    return function(
+        source,
+        result,
+        kernel,
+        channels,
+        anchor[0],
+        anchor[1],
+        mode_code,
+        cval,
+        offset,
+        grid or 0.0,
+        tile,
+        threads,
+    )
 
 
 # Kernels with fewer weights never pay on images of any size (the direct path's cost grows
@@ -257,12 +314,19 @@ FFT_NS_PER_SAMPLE = 28.0
 
 def direct_ns(taps: int, shape: tuple, accumulator_size: int, baseline: bool) -> float:
     """The direct path's modelled time at one thread, ns."""
-    return (taps * math.prod(shape) * DIRECT_NS_PER_TAP[accumulator_size]
-            * (3 if baseline else 1))
+    return taps * math.prod(shape) * DIRECT_NS_PER_TAP[accumulator_size] * (3 if baseline else 1)
 
 
-def pays(taps: int, shape: tuple, kernel_shape: tuple, accumulator_size: int,
-         threads: int, baseline: bool, tiles: bool = False, float_image: bool = False) -> bool:
+def pays(
+    taps: int,
+    shape: tuple,
+    kernel_shape: tuple,
+    accumulator_size: int,
+    threads: int,
+    baseline: bool,
+    tiles: bool = False,
+    float_image: bool = False,
+) -> bool:
     """Whether the FFT path is expected to take at most 0.8x the direct path's time for an
     image of `shape` and a kernel of `taps` non-zero weights. `baseline`: the engine has no
     vector loops (its multiply-adds cost about three times as much). `tiles`: the FFT goes
@@ -276,8 +340,7 @@ def pays(taps: int, shape: tuple, kernel_shape: tuple, accumulator_size: int,
         return fft / max(1, min(threads, count // 2)) <= 0.8 * direct
     if math.prod(kernel_shape) < MIN_TAPS:
         return False
-    padded = (fast_length(height + kernel_shape[0] - 1)
-              * fast_length(width + kernel_shape[1] - 1))
+    padded = fast_length(height + kernel_shape[0] - 1) * fast_length(width + kernel_shape[1] - 1)
     # planes on more threads gained little: 1080p RGB 63x63, 2 threads 0.88-0.90x the time
     fft = padded * (images + 0.5) * FFT_NS_PER_SAMPLE / (1 + 0.2 * (min(threads, images) - 1))
     return fft <= 0.8 * direct

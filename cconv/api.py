@@ -80,11 +80,22 @@ def _read_cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-def correlate(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cval: float = 0.0,
-              offset: float = 0.0, out: NDArray[Any] | None = None, dtype: DTypeLike = None,
-              threads: int | None = None, method: str = "auto", origin: int | Sequence[int] = 0,
-              nan_policy: str = "propagate", mask: ArrayLike | None = None,
-              stride: int | Sequence[int] = 1) -> NDArray[Any]:
+def correlate(
+    image: ArrayLike,
+    kernel: ArrayLike,
+    *,
+    mode: str = "nearest",
+    cval: float = 0.0,
+    offset: float = 0.0,
+    out: NDArray[Any] | None = None,
+    dtype: DTypeLike = None,
+    threads: int | None = None,
+    method: str = "auto",
+    origin: int | Sequence[int] = 0,
+    nan_policy: str = "propagate",
+    mask: ArrayLike | None = None,
+    stride: int | Sequence[int] = 1,
+) -> NDArray[Any]:
     """Correlate an image, a channels-last image or a batch with a 2-D kernel.
 
     Each output pixel is the sum of ``kernel[i, j] * image[y + i - kh // 2, x + j - kw // 2]``:
@@ -206,17 +217,42 @@ def correlate(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cva
            [255, 255]], dtype=uint8)
     """
     if missing.omits(nan_policy, mask):
-        return missing.normalized(image, kernel, False, mode, cval, mask, out, dtype, threads,
-                                  method, origin, offset, stride)
-    return _filter(image, kernel, False, mode, cval, out, dtype, threads, method, origin,
-                   offset, stride=stride)
+        return missing.normalized(
+            image,
+            kernel,
+            False,
+            mode,
+            cval,
+            mask,
+            out,
+            dtype,
+            threads,
+            method,
+            origin,
+            offset,
+            stride,
+        )
+    return _filter(
+        image, kernel, False, mode, cval, out, dtype, threads, method, origin, offset, stride=stride
+    )
 
 
-def convolve(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cval: float = 0.0,
-             offset: float = 0.0, out: NDArray[Any] | None = None, dtype: DTypeLike = None,
-             threads: int | None = None, method: str = "auto", origin: int | Sequence[int] = 0,
-             nan_policy: str = "propagate", mask: ArrayLike | None = None,
-             stride: int | Sequence[int] = 1) -> NDArray[Any]:
+def convolve(
+    image: ArrayLike,
+    kernel: ArrayLike,
+    *,
+    mode: str = "nearest",
+    cval: float = 0.0,
+    offset: float = 0.0,
+    out: NDArray[Any] | None = None,
+    dtype: DTypeLike = None,
+    threads: int | None = None,
+    method: str = "auto",
+    origin: int | Sequence[int] = 0,
+    nan_policy: str = "propagate",
+    mask: ArrayLike | None = None,
+    stride: int | Sequence[int] = 1,
+) -> NDArray[Any]:
     """Convolve an image, a channels-last image or a batch with a 2-D kernel.
 
     True convolution: the kernel is flipped on both axes, and the result equals
@@ -232,25 +268,65 @@ def convolve(image: ArrayLike, kernel: ArrayLike, *, mode: str = "nearest", cval
     array([ 0, 10, 20, 30,  0], dtype=uint8)
     """
     if missing.omits(nan_policy, mask):
-        return missing.normalized(image, kernel, True, mode, cval, mask, out, dtype, threads,
-                                  method, origin, offset, stride)
-    return _filter(image, kernel, True, mode, cval, out, dtype, threads, method, origin, offset,
-                   stride=stride)
+        return missing.normalized(
+            image,
+            kernel,
+            True,
+            mode,
+            cval,
+            mask,
+            out,
+            dtype,
+            threads,
+            method,
+            origin,
+            offset,
+            stride,
+        )
+    return _filter(
+        image, kernel, True, mode, cval, out, dtype, threads, method, origin, offset, stride=stride
+    )
 
 
-def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin=0, offset=0.0,
-            centre=0.0, stride=1):
+def _filter(
+    image,
+    kernel,
+    flip,
+    mode,
+    cval,
+    out,
+    dtype,
+    threads,
+    method,
+    origin=0,
+    offset=0.0,
+    centre=0.0,
+    stride=1,
+):
     """correlate (flip False) or convolve; `centre` (for cconv.filters): a weight added to the
     kernel at its anchor, which keeps a separable kernel on the separable path (an unsharp
     mask is a Gaussian's multiple plus a centre weight)."""
     strides = as_strides(stride)
     if type(image) is not np.ndarray and _dask.is_dask_array(image):
         if strides != _NO_STRIDE:  # (map_overlap keeps the chunks' shapes)
-            whole = _filter(image, kernel, flip, mode, cval, None, dtype, threads, method,
-                            origin, offset, centre)
+            whole = _filter(
+                image,
+                kernel,
+                flip,
+                mode,
+                cval,
+                None,
+                dtype,
+                threads,
+                method,
+                origin,
+                offset,
+                centre,
+            )
             return _check_out_for_dask(out, decimated(whole, strides))
-        return _filter_lazily(image, kernel, flip, mode, cval, out, dtype, threads, method,
-                              origin, offset, centre)
+        return _filter_lazily(
+            image, kernel, flip, mode, cval, out, dtype, threads, method, origin, offset, centre
+        )
     image = as_image(image)
     weights = _kernel_array(kernel)  # finiteness is checked once per kernel, by _plan
     mode_code = _mode_code(mode)
@@ -271,11 +347,32 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
 
     source = _engine_input(image)
     path, engine_kernel, column, row, engine_out_dtype, accumulator = _choose_path(
-        weights, method, source.dtype, image.dtype, out_dtype, mode_code, cval, image.shape,
-        threads, offset)
+        weights,
+        method,
+        source.dtype,
+        image.dtype,
+        out_dtype,
+        mode_code,
+        cval,
+        image.shape,
+        threads,
+        offset,
+    )
     if path == "fft" and strides != _NO_STRIDE:  # (its cost is the whole image's anyway)
-        whole = _filter(image, kernel, flip, mode, cval, None, out_dtype, threads, method,
-                        origin, offset, centre)
+        whole = _filter(
+            image,
+            kernel,
+            flip,
+            mode,
+            cval,
+            None,
+            out_dtype,
+            threads,
+            method,
+            origin,
+            offset,
+            centre,
+        )
         return _deliver(np.ascontiguousarray(decimated(whole, strides)), out)
     if centre and path != "separable":  # the others take the centre in the kernel
         weights = weights.copy()
@@ -283,10 +380,19 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
         if path != "fft":
             path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
         centre = 0.0
-    tiles = (path == "fft" and (mode_code != _CONSTANT or math.isfinite(cval))
-             and _fft.takes_tiles(source.dtype, engine_out_dtype, accumulator, weights.shape,
-                                  _fft_facts(weights), out_dtype,
-                                  cval if mode_code == _CONSTANT else 0.0))
+    tiles = (
+        path == "fft"
+        and (mode_code != _CONSTANT or math.isfinite(cval))
+        and _fft.takes_tiles(
+            source.dtype,
+            engine_out_dtype,
+            accumulator,
+            weights.shape,
+            _fft_facts(weights),
+            out_dtype,
+            cval if mode_code == _CONSTANT else 0.0,
+        )
+    )
     if path == "fft" and not tiles:
         if _fft.usable(image, mode, cval):
             if method == "fft":  # 'auto' takes it only where it is accurate (_fft_pays)
@@ -300,8 +406,9 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
                     values += offset
                 return round_and_saturate(values, out_dtype, finite=True)
 
-            result = _fft.correlate_planes(image, weights, anchor, mode, cval, threads,
-                                           out_dtype, finish)
+            result = _fft.correlate_planes(
+                image, weights, anchor, mode, cval, threads, out_dtype, finish
+            )
             return _deliver(result, out)
         path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
 
@@ -319,13 +426,27 @@ def _filter(image, kernel, flip, mode, cval, out, dtype, threads, method, origin
     result = out if direct else np.empty(shape, engine_out_dtype)
     engine = _engine.engine
     if tiles:  # (takes_tiles kept their error within the contract; they detect overflow)
-        grid = (_fft.exact_step(image, weights, mode, cval, tiles=True)
-                if out_dtype.kind in "iu" else None)
-        function = engine.fft_correlate[_ENGINE_TYPE_NAMES[source.dtype],
-                                        _ENGINE_TYPE_NAMES[engine_out_dtype]]
-        if _fft.correlate_tiles(function, source.reshape(planes_shape),
-                                result.reshape(planes_shape), weights, anchor, channels,
-                                mode_code, cval, offset, grid, threads):
+        grid = (
+            _fft.exact_step(image, weights, mode, cval, tiles=True)
+            if out_dtype.kind in "iu"
+            else None
+        )
+        function = engine.fft_correlate[
+            _ENGINE_TYPE_NAMES[source.dtype], _ENGINE_TYPE_NAMES[engine_out_dtype]
+        ]
+        if _fft.correlate_tiles(
+            function,
+            source.reshape(planes_shape),
+            result.reshape(planes_shape),
+            weights,
+            anchor,
+            channels,
+            mode_code,
+            cval,
+            offset,
+            grid,
+            threads,
+        ):
             return _finish(result, out, out_dtype, direct)
         # NaN or infinity in the image, or sums beyond float32: the direct path takes them
         path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
@@ -367,10 +488,12 @@ def as_strides(stride) -> tuple[int, int]:
     if type(stride) is int and stride == 1:  # the common case, at once
         return _NO_STRIDE
     values = stride if isinstance(stride, (tuple, list, np.ndarray)) else (stride, stride)
-    if len(values) != 2 or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool)
-                                   and s >= 1 for s in values):
-        raise ValueError(f"`stride` must be a positive integer or a pair of them (rows, "
-                         f"columns); got {stride!r}")
+    if len(values) != 2 or not all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in values
+    ):
+        raise ValueError(
+            f"`stride` must be a positive integer or a pair of them (rows, columns); got {stride!r}"
+        )
     return int(values[0]), int(values[1])
 
 
@@ -396,13 +519,16 @@ def decimated(image, strides: tuple[int, int]):
 
 def _check_out_for_dask(out, result):
     if out is not None:
-        raise ValueError("`out` cannot be given with a Dask array: the result is a new lazy "
-                         "Dask array (write it with dask.array.store or to_zarr)")
+        raise ValueError(
+            "`out` cannot be given with a Dask array: the result is a new lazy "
+            "Dask array (write it with dask.array.store or to_zarr)"
+        )
     return result
 
 
-def gradient(image, factors_x, factors_y, combine, *, mode="nearest", cval=0.0, dtype=None,
-             threads=None):
+def gradient(
+    image, factors_x, factors_y, combine, *, mode="nearest", cval=0.0, dtype=None, threads=None
+):
     """The combination ('hypot' or 'max', see cconv.filters.edges) of the responses to two
     separable kernels, given as (column, row) factors of one odd size, in one pass of the
     engine (src/gradient.pxi). Arguments as correlate's; private to cconv.filters."""
@@ -420,11 +546,18 @@ def gradient(image, factors_x, factors_y, combine, *, mode="nearest", cval=0.0, 
         planes_shape, channels = _planes(image.shape)
         engine = _engine.engine
         factors = [np.ascontiguousarray(f, accumulator) for f in (*factors_x, *factors_y)]
-        engine.gradient[tuple(_ENGINE_TYPE_NAMES[t] for t in
-                              (source.dtype, engine_out_dtype, accumulator))](
-            source.reshape(planes_shape), result.reshape(planes_shape), *factors,
-            engine.COMBINES[combine], channels, mode_code, cval,
-            min(threads, planes_shape[0] * planes_shape[1]))
+        engine.gradient[
+            tuple(_ENGINE_TYPE_NAMES[t] for t in (source.dtype, engine_out_dtype, accumulator))
+        ](
+            source.reshape(planes_shape),
+            result.reshape(planes_shape),
+            *factors,
+            engine.COMBINES[combine],
+            channels,
+            mode_code,
+            cval,
+            min(threads, planes_shape[0] * planes_shape[1]),
+        )
     return result if engine_out_dtype == out_dtype else round_and_saturate(result, out_dtype)
 
 
@@ -435,13 +568,15 @@ def premultiplied(pixels: np.ndarray, threads=None) -> np.ndarray:
     out = np.empty(pixels.shape, np.float32)
     if pixels.size:
         rows = pixels.reshape(-1, pixels.shape[-2] * pixels.shape[-1])
-        _engine.engine.premultiply(rows, out.reshape(rows.shape), pixels.shape[-1],
-                                   _alpha_threads(pixels, threads))
+        _engine.engine.premultiply(
+            rows, out.reshape(rows.shape), pixels.shape[-1], _alpha_threads(pixels, threads)
+        )
     return out
 
 
-def unpremultiplied(filtered: np.ndarray, pixels: np.ndarray, divide: bool, threads=None,
-                    out=None) -> np.ndarray:
+def unpremultiplied(
+    filtered: np.ndarray, pixels: np.ndarray, divide: bool, threads=None, out=None
+) -> np.ndarray:
     """premultiplied's `filtered` samples back to uint8 pixels: colour divided by the filtered
     alpha (divide) or as it is, with the unfiltered `pixels`' alpha (see src/alpha.pxi); into
     `out` (C-contiguous uint8 of pixels' shape) if given."""
@@ -451,9 +586,14 @@ def unpremultiplied(filtered: np.ndarray, pixels: np.ndarray, divide: bool, thre
         out = np.empty(pixels.shape, np.uint8)
     if pixels.size:
         shape = (-1, pixels.shape[-2] * pixels.shape[-1])
-        _engine.engine.unpremultiply(filtered.reshape(shape), pixels.reshape(shape),
-                                     out.reshape(shape), pixels.shape[-1], divide,
-                                     _alpha_threads(pixels, threads))
+        _engine.engine.unpremultiply(
+            filtered.reshape(shape),
+            pixels.reshape(shape),
+            out.reshape(shape),
+            pixels.shape[-1],
+            divide,
+            _alpha_threads(pixels, threads),
+        )
     return out
 
 
@@ -489,25 +629,54 @@ def _anchored(weights, flip, origin):
     return weights, (kh // 2 + oy, kw // 2 + ox)
 
 
-def _filter_lazily(image, kernel, flip, mode, cval, out, dtype, threads, method, origin,
-                   offset, centre):
+def _filter_lazily(
+    image, kernel, flip, mode, cval, out, dtype, threads, method, origin, offset, centre
+):
     """correlate / convolve of a Dask array: a lazy Dask array (see cconv._dask)."""
     if out is not None:
-        raise ValueError("`out` cannot be given with a Dask array: the result is a new lazy "
-                         "Dask array (write it with dask.array.store or to_zarr)")
+        raise ValueError(
+            "`out` cannot be given with a Dask array: the result is a new lazy "
+            "Dask array (write it with dask.array.store or to_zarr)"
+        )
     # the same errors as the call in memory, now rather than at compute time
-    out_dtype = _filter(_dask.sample(image), kernel, flip, mode, cval, None, dtype, threads,
-                        method, origin, offset, centre).dtype
+    out_dtype = _filter(
+        _dask.sample(image),
+        kernel,
+        flip,
+        mode,
+        cval,
+        None,
+        dtype,
+        threads,
+        method,
+        origin,
+        offset,
+        centre,
+    ).dtype
     weights, anchor = _anchored(_kernel_array(kernel), flip, origin)
-    method = whole_image_method(image.shape, image.dtype, weights, mode, cval, out_dtype,
-                                threads, method, offset)
-    block = _dask.call_blocks(_filter, kernel, flip, mode, cval, None, out_dtype,
-                              1 if threads is None else threads, method, origin, offset, centre)
+    method = whole_image_method(
+        image.shape, image.dtype, weights, mode, cval, out_dtype, threads, method, offset
+    )
+    block = _dask.call_blocks(
+        _filter,
+        kernel,
+        flip,
+        mode,
+        cval,
+        None,
+        out_dtype,
+        1 if threads is None else threads,
+        method,
+        origin,
+        offset,
+        centre,
+    )
     return _dask.map_with_kernel(block, image, weights.shape, anchor, mode, out_dtype)
 
 
-def whole_image_method(shape, image_dtype, weights, mode, cval, out_dtype, threads, method,
-                       offset=0.0):
+def whole_image_method(
+    shape, image_dtype, weights, mode, cval, out_dtype, threads, method, offset=0.0
+):
     """The method a call with `weights` (as correlated) on an in-memory image of `shape` takes
     (the FFT's cost model depends on the shape): the chunks of a Dask array take it too, so
     that their values are the in-memory call's."""
@@ -516,12 +685,23 @@ def whole_image_method(shape, image_dtype, weights, mode, cval, out_dtype, threa
     size = math.prod(shape)
     threads = _call_threads(threads, size)
     image_dtype = np.dtype(image_dtype)
-    return _choose_path(weights, method, _engine_dtype(image_dtype), image_dtype, out_dtype,
-                        _mode_code(mode), _as_cval(cval), shape, threads, offset)[0]
+    return _choose_path(
+        weights,
+        method,
+        _engine_dtype(image_dtype),
+        image_dtype,
+        out_dtype,
+        _mode_code(mode),
+        _as_cval(cval),
+        shape,
+        threads,
+        offset,
+    )[0]
 
 
-def _choose_path(weights, method, source, image_dtype, out_dtype, mode_code, cval, shape,
-                 threads, offset=0.0):
+def _choose_path(
+    weights, method, source, image_dtype, out_dtype, mode_code, cval, shape, threads, offset=0.0
+):
     """(path, kernel, column, row, engine output dtype, accumulator) of a call on an image of
     `image_dtype`, read by the engine as `source`: _call_plan's, in float64 where float32 sums
     cannot hold the samples or cval, and 'fft' where 'auto' finds it pays on an image of
@@ -537,15 +717,23 @@ def _choose_path(weights, method, source, image_dtype, out_dtype, mode_code, cva
     if largest > plan[-1]:  # beyond what float32 sums hold: float64 sums, then the output
         plan = _call_plan(weights, method, source, _FLOAT64)
     path, engine_kernel, column, row, engine_out_dtype, accumulator, _ = plan
-    if method == "auto" and path == "direct" and _fft_pays(
-            weights, shape, image_dtype, source, out_dtype, engine_out_dtype, accumulator,
-            threads):
+    if (
+        method == "auto"
+        and path == "direct"
+        and _fft_pays(
+            weights, shape, image_dtype, source, out_dtype, engine_out_dtype, accumulator, threads
+        )
+    ):
         path = "fft"
     return path, engine_kernel, column, row, engine_out_dtype, accumulator
 
 
-def choose_method(kernel: ArrayLike, dtype: DTypeLike = np.float64,
-                  shape: Sequence[int] | None = None, threads: int | None = None) -> str:
+def choose_method(
+    kernel: ArrayLike,
+    dtype: DTypeLike = np.float64,
+    shape: Sequence[int] | None = None,
+    threads: int | None = None,
+) -> str:
     """The method ``method='auto'`` uses for `kernel` on an image of `dtype` (and, if given,
     of `shape` filtered on `threads` threads): 'direct', 'separable', 'box' or 'fft'.
 
@@ -587,13 +775,24 @@ def choose_method(kernel: ArrayLike, dtype: DTypeLike = np.float64,
     path = _plan(weights, "auto", accumulator, source.kind in "iu")[0]
     if shape is None:
         return path
-    if (not isinstance(shape, tuple) or len(shape) not in (2, 3, 4)
-            or not all(isinstance(n, numbers.Integral) and n >= 1 for n in shape)):
-        raise ValueError(f"`shape` must be an image's shape, 2 to 4 positive integers; "
-                         f"got {shape!r}")
-    if path == "direct" and _fft_pays(weights, shape, dtype, source, output,
-                                      _engine_output(source, output), accumulator,
-                                      _thread_count(threads)):
+    if (
+        not isinstance(shape, tuple)
+        or len(shape) not in (2, 3, 4)
+        or not all(isinstance(n, numbers.Integral) and n >= 1 for n in shape)
+    ):
+        raise ValueError(
+            f"`shape` must be an image's shape, 2 to 4 positive integers; got {shape!r}"
+        )
+    if path == "direct" and _fft_pays(
+        weights,
+        shape,
+        dtype,
+        source,
+        output,
+        _engine_output(source, output),
+        accumulator,
+        _thread_count(threads),
+    ):
         return "fft"
     return path
 
@@ -633,15 +832,20 @@ def _float32_limit(weights: np.ndarray, factors: tuple, source: np.dtype) -> flo
         return math.inf
     if magnitudes.max() > _FLOAT32_MAX or magnitudes.min() < _FLOAT32_TINY:
         return -1.0
-    largest_sum = 2.0 ** 24 if source.kind == "u" else _FLOAT32_MAX
+    largest_sum = 2.0**24 if source.kind == "u" else _FLOAT32_MAX
     return min(_FLOAT32_MAX, largest_sum / float(np.abs(weights).sum()))
 
 
 # The engine's names of its dtypes, which select its compiled function per (image, output,
 # accumulator) ahead of the call: Cython's own choice, from the arrays' buffers at each call,
 # took about 0.6 us of a 64x64 call's 15.
-_ENGINE_TYPE_NAMES = {np.dtype(np.uint8): "uint8_t", np.dtype(np.uint16): "uint16_t",
-                      np.dtype(np.int16): "int16_t", _FLOAT32: "float", _FLOAT64: "double"}
+_ENGINE_TYPE_NAMES = {
+    np.dtype(np.uint8): "uint8_t",
+    np.dtype(np.uint16): "uint16_t",
+    np.dtype(np.int16): "int16_t",
+    _FLOAT32: "float",
+    _FLOAT64: "double",
+}
 
 
 @functools.lru_cache(maxsize=64)
@@ -685,15 +889,26 @@ def _cached_by_kernel(make, shape, data, *args):
 # fractional; rare, and still right.
 _SEPARABLE_MIN_SAVING = 3
 # by (integer image, float32 sums)
-_BOX_MIN_HEIGHT_PLUS_WIDTH = {(True, True): 20, (True, False): 8, (False, True): 16,
-                              (False, False): 16}
+_BOX_MIN_HEIGHT_PLUS_WIDTH = {
+    (True, True): 20,
+    (True, False): 8,
+    (False, True): 16,
+    (False, False): 16,
+}
 
 _NO_FACTOR = np.empty(0)
 
 
-def _fft_pays(weights: np.ndarray, shape: tuple, image_dtype: np.dtype, source: np.dtype,
-              out_dtype: np.dtype, engine_out_dtype: np.dtype, accumulator: np.dtype,
-              threads: int) -> bool:
+def _fft_pays(
+    weights: np.ndarray,
+    shape: tuple,
+    image_dtype: np.dtype,
+    source: np.dtype,
+    out_dtype: np.dtype,
+    engine_out_dtype: np.dtype,
+    accumulator: np.dtype,
+    threads: int,
+) -> bool:
     """method='auto' on a kernel the direct path would take: whether the FFT path does better
     (cconv._fft.pays), with its error within the rounding policy. Through the tiles where they
     take the call (cconv._fft.takes_tiles): float outputs then carry the tiles' error, relative
@@ -702,17 +917,25 @@ def _fft_pays(weights: np.ndarray, shape: tuple, image_dtype: np.dtype, source: 
     absolute sum) stays below 1e-4: not for int32 pixels under most kernels."""
     if weights.size < _fft.MIN_TILE_TAPS:  # (the common case, at no cost per call)
         return False
-    tiles = _fft.takes_tiles(source, engine_out_dtype, accumulator, weights.shape,
-                             _fft_facts(weights), out_dtype)
+    tiles = _fft.takes_tiles(
+        source, engine_out_dtype, accumulator, weights.shape, _fft_facts(weights), out_dtype
+    )
     if not tiles:
         if image_dtype.kind not in "iu" or out_dtype.kind not in "iu":
             return False
         info = np.iinfo(image_dtype)
         if _fft.ERROR * np.abs(weights).sum() * max(-float(info.min), float(info.max)) >= 1e-4:
             return False
-    return _fft.pays(np.count_nonzero(weights), shape, weights.shape, accumulator.itemsize,
-                     threads, _engine.engine.__name__.endswith("baseline"), tiles,
-                     source.kind == "f")
+    return _fft.pays(
+        np.count_nonzero(weights),
+        shape,
+        weights.shape,
+        accumulator.itemsize,
+        threads,
+        _engine.engine.__name__.endswith("baseline"),
+        tiles,
+        source.kind == "f",
+    )
 
 
 def _fft_facts(weights: np.ndarray) -> tuple:
@@ -727,8 +950,11 @@ def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_
     constant = bool((weights == weights[0, 0]).all()) and weights[0, 0] != 0
     if method == "auto":
         direct_taps = np.count_nonzero(weights)
-        if constant and kernel_height + kernel_width >= _BOX_MIN_HEIGHT_PLUS_WIDTH[
-                integer_image, accumulator == _FLOAT32]:
+        if (
+            constant
+            and kernel_height + kernel_width
+            >= _BOX_MIN_HEIGHT_PLUS_WIDTH[integer_image, accumulator == _FLOAT32]
+        ):
             method = "box"
         elif factors is not None and (
             np.count_nonzero(factors[0]) + np.count_nonzero(factors[1]) + _SEPARABLE_MIN_SAVING
@@ -738,8 +964,10 @@ def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_
         else:
             method = "direct"
     elif method == "separable" and factors is None:
-        raise ValueError("`method` 'separable' needs a rank-1 kernel (an outer product of a "
-                         "column and a row); this one is not")
+        raise ValueError(
+            "`method` 'separable' needs a rank-1 kernel (an outer product of a "
+            "column and a row); this one is not"
+        )
     elif method == "box" and not constant:
         raise ValueError("`method` 'box' needs a kernel whose weights are all equal and non-zero")
     column, row = factors if method == "separable" else (_NO_FACTOR, _NO_FACTOR)
@@ -773,8 +1001,11 @@ def _rank_one_factors(weights: np.ndarray):
     total = weights[:, pivot_column].sum()
     if total != 0 and not _short_binary(column):
         normalised = (weights[:, pivot_column] / total, weights[pivot_row, :] * total / pivot)
-        if (_short_binary(normalised[0]) and _short_binary(normalised[1])
-                and np.array_equal(np.outer(*normalised), weights)):
+        if (
+            _short_binary(normalised[0])
+            and _short_binary(normalised[1])
+            and np.array_equal(np.outer(*normalised), weights)
+        ):
             return normalised
     return column, row
 
@@ -783,7 +1014,7 @@ def _short_binary(values: np.ndarray) -> bool:
     """Whether every value is a multiple of 2**-24 below 2**24 (exact in float32 products
     with 8-bit samples, as integers are)."""
     scaled = np.ldexp(values, 24)
-    return bool((np.abs(scaled) < 2.0 ** 48).all() and (scaled == np.rint(scaled)).all())
+    return bool((np.abs(scaled) < 2.0**48).all() and (scaled == np.rint(scaled)).all())
 
 
 def as_image(image) -> np.ndarray:
@@ -838,8 +1069,10 @@ def _origins(origin, kernel_shape) -> tuple:
         raise ValueError(f"`origin` must be an integer or a pair of integers; got {origin!r}")
     for o, k in zip(values, kernel_shape):
         if not -(k // 2) <= o <= (k - 1) // 2:
-            raise ValueError(f"`origin` {int(o)} is out of range for a kernel of size {k}: "
-                             f"it must lie in [{-(k // 2)}, {(k - 1) // 2}]")
+            raise ValueError(
+                f"`origin` {int(o)} is out of range for a kernel of size {k}: "
+                f"it must lie in [{-(k // 2)}, {(k - 1) // 2}]"
+            )
     return int(values[0]), int(values[1])
 
 
@@ -903,8 +1136,9 @@ def _output_dtype(image: np.ndarray, out, dtype, shape: tuple | None = None) -> 
         if out.shape != image.shape:
             raise ValueError(f"`out` must have the image's shape {image.shape}, got {out.shape}")
     elif out.shape != tuple(shape):
-        raise ValueError(f"`out` must have the strided result's shape {tuple(shape)}, got "
-                         f"{out.shape}")
+        raise ValueError(
+            f"`out` must have the strided result's shape {tuple(shape)}, got {out.shape}"
+        )
     if not _is_real(out.dtype):
         raise ValueError(f"`out` must have a real integer or float dtype, got {out.dtype}")
     if dtype is not None and dtype != out.dtype:

@@ -27,19 +27,43 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 from . import MODES, build_info, filters, kernels
 
 SAMPLE = "grace_hopper.jpg"
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp", ".ppm",
-                  ".pgm", ".pbm", ".tga"}
+IMAGE_SUFFIXES = {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".tif",
+    ".tiff",
+    ".bmp",
+    ".gif",
+    ".webp",
+    ".ppm",
+    ".pgm",
+    ".pbm",
+    ".tga",
+}
 # Preset and filter parameters that have an option of their own (all optional).
-PARAMETERS = {"sigma": float, "size": int, "amount": float, "length": int, "angle": float,
-              "neighbours": int, "method": str, "threshold": float, "levels": int}
+PARAMETERS = {
+    "sigma": float,
+    "size": int,
+    "amount": float,
+    "length": int,
+    "angle": float,
+    "neighbours": int,
+    "method": str,
+    "threshold": float,
+    "levels": int,
+}
 EXIT_FAILED, EXIT_USAGE = 1, 2
 DEFAULT_MAX_PIXELS = 2 * Image.MAX_IMAGE_PIXELS  # where Pillow itself refuses an image
 STDIO = "-"
 # Modes each output format can hold; others are converted (see _fit_mode). Formats not listed
 # take what Pillow takes.
 _FORMAT_MODES = {
-    "JPEG": {"L", "RGB", "CMYK"}, "PNG": {"1", "L", "LA", "I", "I;16", "RGB", "RGBA", "P"},
-    "WEBP": {"RGB", "RGBA"}, "GIF": {"L", "P", "RGB", "RGBA"}, "BMP": {"1", "L", "P", "RGB"},
+    "JPEG": {"L", "RGB", "CMYK"},
+    "PNG": {"1", "L", "LA", "I", "I;16", "RGB", "RGBA", "P"},
+    "WEBP": {"RGB", "RGBA"},
+    "GIF": {"L", "P", "RGB", "RGBA"},
+    "BMP": {"1", "L", "P", "RGB"},
     "PPM": {"1", "L", "RGB"},
 }
 _MULTI_FRAME_FORMATS = {"GIF", "PNG", "WEBP", "TIFF"}
@@ -80,65 +104,131 @@ def _parser():
     parser = _Parser(
         prog="cconv",
         description="Filter image files with 2-D kernels, fast. Without INPUT, reads an image "
-                    "from standard input when one is piped in, else filters a bundled sample "
-                    "photo. Exit status: 0 all written, 1 some file failed, 2 usage error.",
+        "from standard input when one is piped in, else filters a bundled sample "
+        "photo. Exit status: 0 all written, 1 some file failed, 2 usage error.",
         epilog="Examples: cconv photo.jpg -o soft.jpg --filter gaussian-blur --sigma 3 | "
-               "cconv shots/ -o out/ --filter sharpen --jobs 2 | "
-               "cconv in.png -o out.png --kernel '[[0,-1,0],[-1,5,-1],[0,-1,0]]' | "
-               "cat in.png | cconv - -o - --format png > out.png | cconv --list",
+        "cconv shots/ -o out/ --filter sharpen --jobs 2 | "
+        "cconv in.png -o out.png --kernel '[[0,-1,0],[-1,5,-1],[0,-1,0]]' | "
+        "cat in.png | cconv - -o - --format png > out.png | cconv --list",
     )
-    parser.add_argument("inputs", nargs="*", metavar="INPUT",
-                        help="image files or folders; '-' reads standard input")
-    parser.add_argument("-o", "--output",
-                        help="output file for one input ('-': standard output); output folder "
-                             "for several or a folder (default: NAME-FILTER.png here, or "
-                             "cconv-FILTER/)")
+    parser.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="INPUT",
+        help="image files or folders; '-' reads standard input",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        help="output file for one input ('-': standard output); output folder "
+        "for several or a folder (default: NAME-FILTER.png here, or "
+        "cconv-FILTER/)",
+    )
     what = parser.add_mutually_exclusive_group()
-    what.add_argument("-f", "--filter", default=None,
-                      help="filter or kernel preset name (see --list); default gaussian-blur")
-    what.add_argument("-k", "--kernel", help="kernel text: '1 2 1; 2 4 2; 1 2 1', "
-                                             "'[[0,-1,0],[-1,5,-1],[0,-1,0]]', fractions a/b")
-    what.add_argument("--kernel-file", type=Path,
-                      help="kernel from a text file (same format; '#' comments and a header "
-                           "line allowed) or a .npy file")
-    parser.add_argument("--normalize", action="store_true",
-                        help="divide the kernel by the sum of its weights (where not 0)")
+    what.add_argument(
+        "-f",
+        "--filter",
+        default=None,
+        help="filter or kernel preset name (see --list); default gaussian-blur",
+    )
+    what.add_argument(
+        "-k",
+        "--kernel",
+        help="kernel text: '1 2 1; 2 4 2; 1 2 1', '[[0,-1,0],[-1,5,-1],[0,-1,0]]', fractions a/b",
+    )
+    what.add_argument(
+        "--kernel-file",
+        type=Path,
+        help="kernel from a text file (same format; '#' comments and a header "
+        "line allowed) or a .npy file",
+    )
+    parser.add_argument(
+        "--normalize",
+        action="store_true",
+        help="divide the kernel by the sum of its weights (where not 0)",
+    )
     for name, kind in PARAMETERS.items():
-        parser.add_argument(f"--{name}", type=kind, default=None,
-                            help=f"the preset's {name!r} parameter (see --list)")
-    parser.add_argument("--serpentine", action="store_true",
-                        help="dither: scan odd rows right to left")
-    parser.add_argument("--stride", type=_stride, default=None, metavar="N|SY,SX",
-                        help="keep every N-th row and column (or SY-th row, SX-th column), "
-                             "computing only those: a smaller image")
-    parser.add_argument("--offset", type=float, default=0.0,
-                        help="added to the result before rounding (kernels and presets)")
-    parser.add_argument("--mode", default="nearest", choices=MODES,
-                        help="border mode (default: nearest, i.e. edge clamping)")
-    parser.add_argument("--cval", type=float, default=0.0, help="value outside the image "
-                                                                "for --mode constant")
-    parser.add_argument("--threads", type=_positive_int, default=None,
-                        help="engine threads per file (default: every CPU available)")
-    parser.add_argument("--jobs", type=_positive_int, default=1,
-                        help="files filtered at once (default 1)")
-    parser.add_argument("--plain-alpha", action="store_true",
-                        help="filter alpha as plain data instead of premultiplied")
-    parser.add_argument("--format", type=str.upper, default=None,
-                        help="output format (PNG, JPEG, WEBP, TIFF, ...); default: from the "
-                             "output's name, or the input's format in a folder")
-    parser.add_argument("--quality", type=_quality, default=None,
-                        help="JPEG/WebP quality 1-100 (default: the input JPEG's, else 95)")
-    parser.add_argument("--max-pixels", type=_positive_int, default=DEFAULT_MAX_PIXELS,
-                        help=f"refuse larger images (default {DEFAULT_MAX_PIXELS})")
-    parser.add_argument("--recursive", action="store_true",
-                        help="also filter the sub-folders of input folders, mirrored under -o")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="allow replacing existing outputs, inputs included")
+        parser.add_argument(
+            f"--{name}",
+            type=kind,
+            default=None,
+            help=f"the preset's {name!r} parameter (see --list)",
+        )
+    parser.add_argument(
+        "--serpentine", action="store_true", help="dither: scan odd rows right to left"
+    )
+    parser.add_argument(
+        "--stride",
+        type=_stride,
+        default=None,
+        metavar="N|SY,SX",
+        help="keep every N-th row and column (or SY-th row, SX-th column), "
+        "computing only those: a smaller image",
+    )
+    parser.add_argument(
+        "--offset",
+        type=float,
+        default=0.0,
+        help="added to the result before rounding (kernels and presets)",
+    )
+    parser.add_argument(
+        "--mode",
+        default="nearest",
+        choices=MODES,
+        help="border mode (default: nearest, i.e. edge clamping)",
+    )
+    parser.add_argument(
+        "--cval", type=float, default=0.0, help="value outside the image for --mode constant"
+    )
+    parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        default=None,
+        help="engine threads per file (default: every CPU available)",
+    )
+    parser.add_argument(
+        "--jobs", type=_positive_int, default=1, help="files filtered at once (default 1)"
+    )
+    parser.add_argument(
+        "--plain-alpha",
+        action="store_true",
+        help="filter alpha as plain data instead of premultiplied",
+    )
+    parser.add_argument(
+        "--format",
+        type=str.upper,
+        default=None,
+        help="output format (PNG, JPEG, WEBP, TIFF, ...); default: from the "
+        "output's name, or the input's format in a folder",
+    )
+    parser.add_argument(
+        "--quality",
+        type=_quality,
+        default=None,
+        help="JPEG/WebP quality 1-100 (default: the input JPEG's, else 95)",
+    )
+    parser.add_argument(
+        "--max-pixels",
+        type=_positive_int,
+        default=DEFAULT_MAX_PIXELS,
+        help=f"refuse larger images (default {DEFAULT_MAX_PIXELS})",
+    )
+    parser.add_argument(
+        "--recursive",
+        action="store_true",
+        help="also filter the sub-folders of input folders, mirrored under -o",
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="allow replacing existing outputs, inputs included"
+    )
     parser.add_argument("--list", action="store_true", help="list filters and presets, then exit")
     info = build_info()
-    parser.add_argument("--version", action="version",
-                        version=f"cconv {info['version']} (openmp: {info['openmp']}, simd: "
-                                f"{info['simd']}; available: {', '.join(info['simd_available'])})")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"cconv {info['version']} (openmp: {info['openmp']}, simd: "
+        f"{info['simd']}; available: {', '.join(info['simd_available'])})",
+    )
     return parser
 
 
@@ -166,6 +256,7 @@ def _quality(text):
 
 # --- What to do: kernel, parameters and (source, target) jobs, all checked before any write --
 
+
 class _Setup:
     def __init__(self, kernel, params, jobs, options):
         self.kernel, self.params, self.jobs, self.options = kernel, params, jobs, options
@@ -175,8 +266,12 @@ def _setup(args) -> _Setup:
     kernel, params = _kernel_and_params(args)
     if args.format is not None and args.format not in Image.registered_extensions().values():
         raise UsageError(f"unknown --format {args.format!r}")
-    options = {"mode": args.mode, "cval": args.cval, "threads": args.threads,
-               "premultiply": not args.plain_alpha}
+    options = {
+        "mode": args.mode,
+        "cval": args.cval,
+        "threads": args.threads,
+        "premultiply": not args.plain_alpha,
+    }
     if args.offset:
         options["offset"] = args.offset
     if args.stride is not None:
@@ -186,8 +281,11 @@ def _setup(args) -> _Setup:
     elif isinstance(kernel, np.ndarray):
         total = kernel.sum()
         if (kernel >= 0).all() and abs(total - 1) > 0.01:
-            print(f"cconv: note: the kernel's weights sum to {total:g}, so the mean brightness "
-                  f"changes by that factor; --normalize divides them by it", file=sys.stderr)
+            print(
+                f"cconv: note: the kernel's weights sum to {total:g}, so the mean brightness "
+                f"changes by that factor; --normalize divides them by it",
+                file=sys.stderr,
+            )
     filters.filter(np.zeros((1, 1)), kernel, **options, **params)  # bad parameters: usage
     return _Setup(kernel, params, _jobs(args, kernel), options)
 
@@ -203,8 +301,10 @@ def _kernel_and_params(args):
             return parse_kernel(args.kernel), {}
         return _read_kernel_file(args.kernel_file), {}
     name = args.filter or "gaussian-blur"
-    if name.replace("_", "-") not in filters.FILTERS and name.replace("_", "-") \
-            not in kernels.PRESETS:
+    if (
+        name.replace("_", "-") not in filters.FILTERS
+        and name.replace("_", "-") not in kernels.PRESETS
+    ):
         raise UsageError(f"unknown filter {name!r}; see cconv --list")
     return name, params
 
@@ -245,8 +345,13 @@ def parse_kernel(text: str, *, header: bool = False) -> np.ndarray:
 def _kernel_number(token: str, row: int) -> float:
     parts = token.split("/")
     if len(parts) <= 2 and all(_NUMBER.match(part) for part in parts):
-        value = float(parts[0]) / float(parts[1]) if len(parts) == 2 and float(parts[1]) \
-            else float(parts[0]) if len(parts) == 1 else None
+        value = (
+            float(parts[0]) / float(parts[1])
+            if len(parts) == 2 and float(parts[1])
+            else float(parts[0])
+            if len(parts) == 1
+            else None
+        )
         if value is not None and np.isfinite(value):
             return value
     raise UsageError(f"bad kernel text: row {row}: {token!r} is not a number or fraction")
@@ -271,8 +376,10 @@ def _jobs(args, kernel):
     if not inputs and _stdin_has_data():
         inputs = [STDIO]
     if not inputs:
-        print(f"no input given: filtering the bundled sample photo ({SAMPLE}, public domain)",
-              file=sys.stderr)
+        print(
+            f"no input given: filtering the bundled sample photo ({SAMPLE}, public domain)",
+            file=sys.stderr,
+        )
         sample = resources.files("cconv") / "data" / SAMPLE
         return [(sample, _single_target(args, Path("sample.jpg"), label))]
     sources = []  # (path, name under the output folder)
@@ -294,9 +401,17 @@ def _jobs(args, kernel):
     folder = Path(args.output or f"cconv-{label}")
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"with several inputs, -o must be a folder: {folder} is a file")
-    return list(zip([source for source, _ in sources],
-                    _unique_targets(folder, [relative for _, relative in sources],
-                                    [source for source, _ in sources], args.format)))
+    return list(
+        zip(
+            [source for source, _ in sources],
+            _unique_targets(
+                folder,
+                [relative for _, relative in sources],
+                [source for source, _ in sources],
+                args.format,
+            ),
+        )
+    )
 
 
 def _stdin_has_data() -> bool:
@@ -321,11 +436,15 @@ def _folder_sources(folder: Path, recursive: bool):
     for path in sorted(folder.iterdir()):
         if path.is_dir():
             if recursive:
-                found.extend((source, path.name / relative)
-                             for source, relative in _folder_sources(path, True))
+                found.extend(
+                    (source, path.name / relative)
+                    for source, relative in _folder_sources(path, True)
+                )
             else:
-                print(f"cconv: note: skipped the sub-folder {path} (--recursive filters it)",
-                      file=sys.stderr)
+                print(
+                    f"cconv: note: skipped the sub-folder {path} (--recursive filters it)",
+                    file=sys.stderr,
+                )
         elif path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
             found.append((path, Path(path.name)))
     return found
@@ -344,12 +463,12 @@ def _unique_targets(folder: Path, names: list, sources: list, output_format):
     """One target per source under `folder`: its name (relative path for folders), with the
     --format's extension; where two would collide, the input's extension is kept in the name
     (photo.tif.png), then the inputs' paths are mirrored. UsageError if two still collide."""
+
     def with_format(name: Path, keep_suffix: bool) -> Path:
         if output_format is None:
             return name
         extension = _extension(output_format)
-        return name.with_name(name.name + extension) if keep_suffix else \
-            name.with_suffix(extension)
+        return name.with_name(name.name + extension) if keep_suffix else name.with_suffix(extension)
 
     targets = [with_format(name, False) for name in names]
     for i in _clashes(targets):
@@ -380,12 +499,14 @@ def _clashes(targets) -> set:
 def _extension(output_format: str) -> str:
     if output_format == "JPEG":
         return ".jpg"
-    extensions = [ext for ext, name in Image.registered_extensions().items()
-                  if name == output_format]
+    extensions = [
+        ext for ext, name in Image.registered_extensions().items() if name == output_format
+    ]
     return next((ext for ext in extensions if ext in IMAGE_SUFFIXES), extensions[0])
 
 
 # --- Doing it: each file tried, one line per failure, a summary --------------------------------
+
 
 def _run(setup: _Setup, args) -> int:
     jobs = setup.jobs
@@ -405,13 +526,16 @@ def _run(setup: _Setup, args) -> int:
 
     with ThreadPoolExecutor(args.jobs) as pool:  # the engine releases the GIL
         for number, ((_, target), (outcome, elapsed)) in enumerate(
-                zip(jobs, pool.map(one, jobs)), 1):
+            zip(jobs, pool.map(one, jobs)), 1
+        ):
             if isinstance(outcome, FileError):
                 failures += 1
                 print(f"cconv: error: {outcome}", file=sys.stderr)
             elif progress is None and target != STDIO:
-                print(f"wrote {target} ({outcome}, {_describe(setup.kernel, setup.params)}, "
-                      f"{elapsed * 1e3:.1f} ms)")
+                print(
+                    f"wrote {target} ({outcome}, {_describe(setup.kernel, setup.params)}, "
+                    f"{elapsed * 1e3:.1f} ms)"
+                )
             if progress:
                 progress.update(number, Path(str(target)).name)
     if progress:
@@ -427,15 +551,21 @@ def _filter_file(source, target, setup: _Setup, args) -> str:
     picture = _open(source)
     with picture:
         output_format = args.format or (
-            "PNG" if target == STDIO else
-            Image.registered_extensions().get(target.suffix.lower()))
+            "PNG" if target == STDIO else Image.registered_extensions().get(target.suffix.lower())
+        )
         if output_format is None:
-            raise FileError(f"{target}: unknown output format for {target.suffix or 'no'} "
-                            f"extension; name it .png, .jpg ... or pass --format")
-        frames = [filters.filter(frame.copy(), setup.kernel, **setup.options, **setup.params)
-                  for frame in _frames(picture, output_format, source)]
-        frames = [_fit_mode(frame, output_format, source if i == 0 else None)
-                  for i, frame in enumerate(frames)]
+            raise FileError(
+                f"{target}: unknown output format for {target.suffix or 'no'} "
+                f"extension; name it .png, .jpg ... or pass --format"
+            )
+        frames = [
+            filters.filter(frame.copy(), setup.kernel, **setup.options, **setup.params)
+            for frame in _frames(picture, output_format, source)
+        ]
+        frames = [
+            _fit_mode(frame, output_format, source if i == 0 else None)
+            for i, frame in enumerate(frames)
+        ]
         extras = _save_options(picture, frames, output_format, args.quality)
         data = io.BytesIO()
         try:
@@ -462,9 +592,11 @@ def _open(source) -> Image.Image:
                 picture = Image.open(source)
             picture.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise FileError(f"{_name(source)}: larger than --max-pixels "
-                        f"({Image.MAX_IMAGE_PIXELS * 2} pixels); raise it to filter this "
-                        f"image") from None
+        raise FileError(
+            f"{_name(source)}: larger than --max-pixels "
+            f"({Image.MAX_IMAGE_PIXELS * 2} pixels); raise it to filter this "
+            f"image"
+        ) from None
     except UnidentifiedImageError:
         raise FileError(f"{_name(source)}: not an image Pillow can read") from None
     except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt files
@@ -477,8 +609,11 @@ def _frames(picture: Image.Image, output_format: str, source):
     if count == 1:
         return [picture]
     if output_format not in _MULTI_FRAME_FORMATS:
-        print(f"cconv: note: {_name(source)}: {output_format} holds one frame; wrote the first "
-              f"of {count}", file=sys.stderr)
+        print(
+            f"cconv: note: {_name(source)}: {output_format} holds one frame; wrote the first "
+            f"of {count}",
+            file=sys.stderr,
+        )
         return [picture]
     return [frame.copy() for frame in ImageSequence.Iterator(picture)]
 
@@ -493,8 +628,10 @@ def _fit_mode(image: Image.Image, output_format: str, source) -> Image.Image:
     mode = image.mode
     if mode in ("RGBA", "LA", "PA", "RGBa", "La") and not {"RGBA", "LA"} & allowed:
         flat = Image.new("RGB" if mode[0] != "L" else "L", image.size, "white")
-        flat.paste(image.convert("RGBA" if mode[0] != "L" else "LA"), mask=image.getchannel("A")
-                   if "A" in image.getbands() else None)
+        flat.paste(
+            image.convert("RGBA" if mode[0] != "L" else "LA"),
+            mask=image.getchannel("A") if "A" in image.getbands() else None,
+        )
         converted, how = flat, "flattened its alpha onto white"
     elif mode in ("I;16", "I;16L", "I;16B", "I", "F"):
         scale = 1 / 257 if mode.startswith("I;16") else 1.0
@@ -506,31 +643,102 @@ def _fit_mode(image: Image.Image, output_format: str, source) -> Image.Image:
     if converted.mode not in allowed:
         converted = converted.convert("RGB" if "RGB" in allowed else "L")
     if source is not None:
-        print(f"cconv: note: {_name(source)}: {output_format} cannot hold mode {mode}; {how}",
-              file=sys.stderr)
+        print(
+            f"cconv: note: {_name(source)}: {output_format} cannot hold mode {mode}; {how}",
+            file=sys.stderr,
+        )
     converted.info.update(image.info)
     return converted
 
 
 def _save_options(picture: Image.Image, frames: list, output_format: str, quality) -> dict:
-    extras = {key: picture.info[key] for key in ("icc_profile", "exif", "dpi")
-              if key in picture.info}
+    extras = {
+        key: picture.info[key] for key in ("icc_profile", "exif", "dpi") if key in picture.info
+    }
     if output_format in ("JPEG", "WEBP"):
         extras["quality"] = quality or _jpeg_quality(picture) or 95
     if len(frames) > 1:
-        durations = [frame.info.get("duration", picture.info.get("duration", 100))
-                     for frame in frames]
-        extras.update(save_all=True, append_images=frames[1:], duration=durations,
-                      loop=picture.info.get("loop", 0))
+        durations = [
+            frame.info.get("duration", picture.info.get("duration", 100)) for frame in frames
+        ]
+        extras.update(
+            save_all=True,
+            append_images=frames[1:],
+            duration=durations,
+            loop=picture.info.get("loop", 0),
+        )
     return extras
 
 
 # The IJG standard luminance quantisation table (JPEG Annex K), which libjpeg scales by quality
-_IJG_LUMINANCE = np.array([
-    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
-    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
-    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
-    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99])
+_IJG_LUMINANCE = np.array(
+    [
+        16,
+        11,
+        10,
+        16,
+        24,
+        40,
+        51,
+        61,
+        12,
+        12,
+        14,
+        19,
+        26,
+        58,
+        60,
+        55,
+        14,
+        13,
+        16,
+        24,
+        40,
+        57,
+        69,
+        56,
+        14,
+        17,
+        22,
+        29,
+        51,
+        87,
+        80,
+        62,
+        18,
+        22,
+        37,
+        56,
+        68,
+        109,
+        103,
+        77,
+        24,
+        35,
+        55,
+        64,
+        81,
+        104,
+        113,
+        92,
+        49,
+        64,
+        78,
+        87,
+        103,
+        121,
+        120,
+        101,
+        72,
+        92,
+        95,
+        98,
+        112,
+        100,
+        103,
+        99,
+    ]
+)
 
 
 def _jpeg_quality(picture: Image.Image):
@@ -555,8 +763,9 @@ def _write_atomically(data: bytes, target: Path, overwrite: bool) -> None:
     meanwhile is kept (a hard link, which fails on an existing name). Permissions follow the
     umask, as for any new file."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                         suffix=".part")
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+    )
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)

@@ -30,8 +30,9 @@ def store(array, target, *, scheduler=None) -> None:
     import dask.array as da
 
     if tuple(target.shape) != tuple(array.shape):
-        raise ValueError(f"`target` has shape {tuple(target.shape)}; the array's is "
-                         f"{tuple(array.shape)}")
+        raise ValueError(
+            f"`target` has shape {tuple(target.shape)}; the array's is {tuple(array.shape)}"
+        )
     top = 0
     for height in array.chunks[0]:
         band = slice(top, top + height)

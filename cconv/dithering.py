@@ -23,33 +23,83 @@ if TYPE_CHECKING:
 # weight / divisor goes to each neighbour (the classic kernels; Atkinson pushes on only 6/8).
 DIFFUSION_KERNELS = {
     "floyd-steinberg": (16, ((0, 1, 7), (1, -1, 3), (1, 0, 5), (1, 1, 1))),
-    "jarvis-judice-ninke": (48, ((0, 1, 7), (0, 2, 5), (1, -2, 3), (1, -1, 5), (1, 0, 7),
-                                 (1, 1, 5), (1, 2, 3), (2, -2, 1), (2, -1, 3), (2, 0, 5),
-                                 (2, 1, 3), (2, 2, 1))),
-    "stucki": (42, ((0, 1, 8), (0, 2, 4), (1, -2, 2), (1, -1, 4), (1, 0, 8), (1, 1, 4),
-                    (1, 2, 2), (2, -2, 1), (2, -1, 2), (2, 0, 4), (2, 1, 2), (2, 2, 1))),
+    "jarvis-judice-ninke": (
+        48,
+        (
+            (0, 1, 7),
+            (0, 2, 5),
+            (1, -2, 3),
+            (1, -1, 5),
+            (1, 0, 7),
+            (1, 1, 5),
+            (1, 2, 3),
+            (2, -2, 1),
+            (2, -1, 3),
+            (2, 0, 5),
+            (2, 1, 3),
+            (2, 2, 1),
+        ),
+    ),
+    "stucki": (
+        42,
+        (
+            (0, 1, 8),
+            (0, 2, 4),
+            (1, -2, 2),
+            (1, -1, 4),
+            (1, 0, 8),
+            (1, 1, 4),
+            (1, 2, 2),
+            (2, -2, 1),
+            (2, -1, 2),
+            (2, 0, 4),
+            (2, 1, 2),
+            (2, 2, 1),
+        ),
+    ),
     "atkinson": (8, ((0, 1, 1), (0, 2, 1), (1, -1, 1), (1, 0, 1), (1, 1, 1), (2, 0, 1))),
-    "burkes": (32, ((0, 1, 8), (0, 2, 4), (1, -2, 2), (1, -1, 4), (1, 0, 8), (1, 1, 4),
-                    (1, 2, 2))),
-    "sierra": (32, ((0, 1, 5), (0, 2, 3), (1, -2, 2), (1, -1, 4), (1, 0, 5), (1, 1, 4),
-                    (1, 2, 2), (2, -1, 2), (2, 0, 3), (2, 1, 2))),
-    "sierra-2": (16, ((0, 1, 4), (0, 2, 3), (1, -2, 1), (1, -1, 2), (1, 0, 3), (1, 1, 2),
-                      (1, 2, 1))),
+    "burkes": (32, ((0, 1, 8), (0, 2, 4), (1, -2, 2), (1, -1, 4), (1, 0, 8), (1, 1, 4), (1, 2, 2))),
+    "sierra": (
+        32,
+        (
+            (0, 1, 5),
+            (0, 2, 3),
+            (1, -2, 2),
+            (1, -1, 4),
+            (1, 0, 5),
+            (1, 1, 4),
+            (1, 2, 2),
+            (2, -1, 2),
+            (2, 0, 3),
+            (2, 1, 2),
+        ),
+    ),
+    "sierra-2": (
+        16,
+        ((0, 1, 4), (0, 2, 3), (1, -2, 1), (1, -1, 2), (1, 0, 3), (1, 1, 2), (1, 2, 1)),
+    ),
     "sierra-lite": (4, ((0, 1, 2), (1, -1, 1), (1, 0, 1))),
 }
 """Diffusion kernels by name: (divisor, ((rows below, columns right, weight), ...))."""
 
-_INTEGER = frozenset(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.uint32,
-                                            np.int32))
+_INTEGER = frozenset(
+    np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32)
+)
 _FLOAT = frozenset(np.dtype(t) for t in (np.float32, np.float64))
 _MAX_LEVELS = 65536
 _MAX_COLOURS = 256
 _MAX_CHANNELS = 8  # at once, in the engine
 
 
-def dither(image: Picture, levels: int | None = None, *, palette: ArrayLike | None = None,
-           method: str = "floyd-steinberg", serpentine: bool = False,
-           threads: int | None = None) -> Picture:
+def dither(
+    image: Picture,
+    levels: int | None = None,
+    *,
+    palette: ArrayLike | None = None,
+    method: str = "floyd-steinberg",
+    serpentine: bool = False,
+    threads: int | None = None,
+) -> Picture:
     """Error-diffusion dithering to a few levels per channel, or to a palette of colours.
 
     Parameters
@@ -117,13 +167,16 @@ def dither(image: Picture, levels: int | None = None, *, palette: ArrayLike | No
 def _dithered(array, levels, palette, method, serpentine, threads):
     """The dithered array and, with a palette, each pixel's colour number (N, H, W)."""
     if array.dtype == np.float16:
-        out, index = _dithered(array.astype(np.float32), levels, palette, method, serpentine,
-                               threads)
+        out, index = _dithered(
+            array.astype(np.float32), levels, palette, method, serpentine, threads
+        )
         return out.astype(np.float16), index
     dtype = array.dtype.newbyteorder("=")
     if dtype not in _INTEGER and dtype not in _FLOAT:
-        raise TypeError(f"`image` must be of an 8- to 32-bit integer or a float dtype to "
-                        f"dither, got {array.dtype}")
+        raise TypeError(
+            f"`image` must be of an 8- to 32-bit integer or a float dtype to "
+            f"dither, got {array.dtype}"
+        )
     divisor, taps = _diffusion(method)
     pixels = np.ascontiguousarray(_as_4d(array), dtype=dtype)
     lowest, highest = _value_range(dtype)
@@ -137,8 +190,9 @@ def _dithered(array, levels, palette, method, serpentine, threads):
         level_values = np.array([lowest, highest], error_type)
     else:
         colours = np.empty((0, channels))
-        level_values = np.array(_level_values(2 if levels is None else levels, lowest, highest,
-                                              integer), error_type)
+        level_values = np.array(
+            _level_values(2 if levels is None else levels, lowest, highest, integer), error_type
+        )
     offsets, gathered, carried = _gathering(taps, serpentine)
     if integer:
         weights = np.array(gathered, error_type)
@@ -155,12 +209,23 @@ def _dithered(array, levels, palette, method, serpentine, threads):
     threads = min(api._thread_count(threads), api.default_threads())
     for start in range(0, channels, _MAX_CHANNELS):  # (channels on their own: in groups)
         whole = channels <= _MAX_CHANNELS
-        part = pixels if whole else np.ascontiguousarray(pixels[..., start:start + _MAX_CHANNELS])
+        part = pixels if whole else np.ascontiguousarray(pixels[..., start : start + _MAX_CHANNELS])
         result = out if whole else np.empty_like(part)
-        _dither.dither(part, result, index, offsets, weights, carry, divisor, level_values,
-                       colours, bool(serpentine), threads)
+        _dither.dither(
+            part,
+            result,
+            index,
+            offsets,
+            weights,
+            carry,
+            divisor,
+            level_values,
+            colours,
+            bool(serpentine),
+            threads,
+        )
         if not whole:
-            out[..., start:start + _MAX_CHANNELS] = result
+            out[..., start : start + _MAX_CHANNELS] = result
     return out.reshape(array.shape), index
 
 
@@ -170,8 +235,9 @@ def _diffusion(method):
     try:
         return DIFFUSION_KERNELS[method.lower().replace("_", "-")]
     except KeyError:
-        raise ValueError(f"unknown `method` {method!r}; known: "
-                         f"{', '.join(DIFFUSION_KERNELS)}") from None
+        raise ValueError(
+            f"unknown `method` {method!r}; known: {', '.join(DIFFUSION_KERNELS)}"
+        ) from None
 
 
 def _gathering(taps, serpentine):
@@ -232,15 +298,18 @@ def _palette_array(palette, channels, dtype, lowest, highest):
     if colours.ndim == 1 and channels == 1:
         colours = colours[:, None]
     if colours.ndim != 2 or colours.shape[1] != channels:
-        raise ValueError(f"`palette` must have shape (colours, {channels}) for an image of "
-                         f"{channels} channel(s), got shape {colours.shape}")
+        raise ValueError(
+            f"`palette` must have shape (colours, {channels}) for an image of "
+            f"{channels} channel(s), got shape {colours.shape}"
+        )
     if not 1 <= len(colours) <= _MAX_COLOURS:
         raise ValueError(f"`palette` must hold 1 to {_MAX_COLOURS} colours, got {len(colours)}")
     if channels > _MAX_CHANNELS:
         raise ValueError(f"`palette` colours can have at most {_MAX_CHANNELS} channels")
     if not np.isfinite(colours).all() or (colours < lowest).any() or (colours > highest).any():
-        raise ValueError(f"`palette` colours must lie in the image's range [{lowest}, "
-                         f"{highest}] ({dtype})")
+        raise ValueError(
+            f"`palette` colours must lie in the image's range [{lowest}, {highest}] ({dtype})"
+        )
     if dtype in _INTEGER and (colours != np.round(colours)).any():
         raise ValueError(f"`palette` colours must be integers for a {dtype} image")
     return colours
@@ -253,8 +322,10 @@ def _dither_pillow(image, levels, palette, method, serpentine, threads):
 
     mode = images.output_mode(image)
     if mode in ("I", "F"):
-        raise ValueError(f"cconv.dither takes no Pillow {mode!r} image (its values have no "
-                         "set range); convert it to L or I;16 first")
+        raise ValueError(
+            f"cconv.dither takes no Pillow {mode!r} image (its values have no "
+            "set range); convert it to L or I;16 first"
+        )
     array = images.to_array(image)
     has_alpha = mode in ("RGBA", "LA", "RGBa", "La")
     colour = array[..., :-1] if has_alpha else array
@@ -281,10 +352,15 @@ def _dither_dask(array, levels, palette, method, serpentine, threads):
     whole = {axis: -1 for axis in axes}
     if palette is not None and array.ndim > 2:
         whole[array.ndim - 1] = -1  # channels quantised together
-    options = {"palette": palette, "method": method, "serpentine": serpentine,
-               "threads": 1 if threads is None else threads}
+    options = {
+        "palette": palette,
+        "method": method,
+        "serpentine": serpentine,
+        "threads": 1 if threads is None else threads,
+    }
     channels = array.shape[-1:] if array.ndim > 2 else ()  # (a palette's width is checked)
-    dither(np.zeros((1,) * (array.ndim - len(channels)) + channels, array.dtype), levels,
-           **options)  # the call's errors, now
+    dither(
+        np.zeros((1,) * (array.ndim - len(channels)) + channels, array.dtype), levels, **options
+    )  # the call's errors, now
     block = _dask.call_blocks(dither, levels, **options)
     return array.rechunk(whole).map_blocks(block, dtype=array.dtype).rechunk(array.chunks)

@@ -31,15 +31,34 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike
 
 __all__ = [
-    "FILTERS", "Kernel", "blur", "edges", "emboss", "filter", "gaussian_blur", "pyramid_down",
-    "sharpen", "unsharp_mask",
+    "FILTERS",
+    "Kernel",
+    "blur",
+    "edges",
+    "emboss",
+    "filter",
+    "gaussian_blur",
+    "pyramid_down",
+    "sharpen",
+    "unsharp_mask",
 ]
 
 
-def filter(image: Picture, kernel: ArrayLike | str, *, mode: str = "nearest", cval: float = 0.0,
-           offset: float = 0.0, threads: int | None = None, premultiply: bool = True,
-           normalize: bool = False, nan_policy: str = "propagate", mask: ArrayLike | None = None,
-           stride: int | tuple[int, int] = 1, **params: Any) -> Picture:
+def filter(
+    image: Picture,
+    kernel: ArrayLike | str,
+    *,
+    mode: str = "nearest",
+    cval: float = 0.0,
+    offset: float = 0.0,
+    threads: int | None = None,
+    premultiply: bool = True,
+    normalize: bool = False,
+    nan_policy: str = "propagate",
+    mask: ArrayLike | None = None,
+    stride: int | tuple[int, int] = 1,
+    **params: Any,
+) -> Picture:
     """Correlate `image` with a kernel or a named preset, plus `offset`.
 
     Parameters
@@ -77,13 +96,19 @@ def filter(image: Picture, kernel: ArrayLike | str, *, mode: str = "nearest", cv
     >>> cconv.filter(np.full((3, 4), 100, np.uint8), "outline", offset=128)[1]
     array([128, 128, 128, 128], dtype=uint8)
     """
-    options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply,
-               "nan_policy": nan_policy, "mask": mask, "stride": stride}
+    options = {
+        "mode": mode,
+        "cval": cval,
+        "threads": threads,
+        "premultiply": premultiply,
+        "nan_policy": nan_policy,
+        "mask": mask,
+        "stride": stride,
+    }
     if isinstance(kernel, str) and kernel.replace("_", "-") in FILTERS:
         function = FILTERS[kernel.replace("_", "-")]
         named = inspect.signature(function).parameters.values()
-        accepted = {p.name for p in named if p.kind is not p.VAR_KEYWORD} - {"image"} \
-            - set(options)
+        accepted = {p.name for p in named if p.kind is not p.VAR_KEYWORD} - {"image"} - set(options)
         if not any(p.kind is p.VAR_KEYWORD for p in named):  # dither, edges: not every option
             taken = {p.name for p in named}
             for name in set(options) - taken:
@@ -91,11 +116,14 @@ def filter(image: Picture, kernel: ArrayLike | str, *, mode: str = "nearest", cv
                 if value is not default and (type(value) is np.ndarray or value != default):
                     raise ValueError(f"`{name}` does not apply to the filter {kernel!r}")
         if normalize:
-            raise ValueError(f"`normalize` applies to kernels and presets, not to the filter "
-                             f"{kernel!r}")
+            raise ValueError(
+                f"`normalize` applies to kernels and presets, not to the filter {kernel!r}"
+            )
         if set(params) - accepted:
-            raise ValueError(f"filter {kernel!r} takes {sorted(accepted - {'offset'})}, "
-                             f"not {sorted(set(params) - accepted)}")
+            raise ValueError(
+                f"filter {kernel!r} takes {sorted(accepted - {'offset'})}, "
+                f"not {sorted(set(params) - accepted)}"
+            )
         if offset:
             if "offset" not in inspect.signature(function).parameters:
                 raise ValueError(f"`offset` does not apply to the filter {kernel!r}")
@@ -118,8 +146,9 @@ def blur(image: Picture, size: int = 3, **options: Any) -> Picture:
     return _apply_kernel(image, _preset(kernels.box, size), **options)
 
 
-def gaussian_blur(image: Picture, sigma: float = 1.0, size: int | None = None,
-                  **options: Any) -> Picture:
+def gaussian_blur(
+    image: Picture, sigma: float = 1.0, size: int | None = None, **options: Any
+) -> Picture:
     """Gaussian blur; the default size matches scipy's gaussian_filter (radius 4 sigma)."""
     return _apply_kernel(image, _preset(kernels.gaussian, sigma, size), **options)
 
@@ -129,8 +158,9 @@ def sharpen(image: Picture, amount: float = 1.0, **options: Any) -> Picture:
     return _apply_kernel(image, _preset(kernels.sharpen, amount), **options)
 
 
-def unsharp_mask(image: Picture, sigma: float = 1.0, amount: float = 1.0,
-                 threshold: float = 0.0, **options: Any) -> Picture:
+def unsharp_mask(
+    image: Picture, sigma: float = 1.0, amount: float = 1.0, threshold: float = 0.0, **options: Any
+) -> Picture:
     """Unsharp mask: add back `amount` times the detail a Gaussian blur of `sigma` removes,
     ``image + amount * (image - gaussian_blur(image, sigma))``, in one separable pass.
 
@@ -143,32 +173,57 @@ def unsharp_mask(image: Picture, sigma: float = 1.0, amount: float = 1.0,
     if threshold < 0:
         raise ValueError(f"`threshold` must be >= 0, got {threshold!r}")
     if not threshold:
-        return _apply_kernel(image, _preset(_scaled_gaussian, sigma, -amount),
-                             centre=1.0 + amount, **options)
-    return _thresholded_unsharp(image, _preset(kernels.gaussian, sigma), amount, threshold,
-                                **options)
+        return _apply_kernel(
+            image, _preset(_scaled_gaussian, sigma, -amount), centre=1.0 + amount, **options
+        )
+    return _thresholded_unsharp(
+        image, _preset(kernels.gaussian, sigma), amount, threshold, **options
+    )
 
 
-def _thresholded_unsharp(image, gaussian, amount, threshold, *, mode="nearest", cval=0.0,
-                         threads=None, premultiply=True, nan_policy="propagate", mask=None,
-                         stride=1):
+def _thresholded_unsharp(
+    image,
+    gaussian,
+    amount,
+    threshold,
+    *,
+    mode="nearest",
+    cval=0.0,
+    threads=None,
+    premultiply=True,
+    nan_policy="propagate",
+    mask=None,
+    stride=1,
+):
     if missing.omits(nan_policy, mask):
         raise ValueError("unsharp_mask with a `threshold` takes no nan_policy='omit'")
     strides = api.as_strides(stride)
     if strides != api._NO_STRIDE:  # (the numpy passes take the whole image)
-        return _decimated(_thresholded_unsharp(image, gaussian, amount, threshold, mode=mode,
-                                               cval=cval, threads=threads,
-                                               premultiply=premultiply), strides)
+        return _decimated(
+            _thresholded_unsharp(
+                image,
+                gaussian,
+                amount,
+                threshold,
+                mode=mode,
+                cval=cval,
+                threads=threads,
+                premultiply=premultiply,
+            ),
+            strides,
+        )
     if _dask.is_dask_array(image):
         options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
-        return _lazily(_thresholded_unsharp, image, gaussian, (gaussian, amount, threshold),
-                       options)
+        return _lazily(
+            _thresholded_unsharp, image, gaussian, (gaussian, amount, threshold), options
+        )
 
     def compute(array, dtype, offset):
         work = _float_dtype(array.dtype)
         sharp = array.astype(work)
-        detail = sharp - correlate(array, gaussian, mode=mode, cval=cval, dtype=work,
-                                   threads=threads)
+        detail = sharp - correlate(
+            array, gaussian, mode=mode, cval=cval, dtype=work, threads=threads
+        )
         detail[np.abs(detail) < threshold] = 0
         sharp += amount * detail
         return round_and_saturate(sharp + offset, array.dtype if dtype is None else dtype)
@@ -191,8 +246,15 @@ def _mid_grey(dtype):
     return float(np.iinfo(dtype).max // 2 + 1) if dtype.kind == "u" else 0.0
 
 
-def edges(image: Picture, method: str = "hypot", *, mode: str = "nearest", cval: float = 0.0,
-          threads: int | None = None, premultiply: bool = True) -> Picture:
+def edges(
+    image: Picture,
+    method: str = "hypot",
+    *,
+    mode: str = "nearest",
+    cval: float = 0.0,
+    threads: int | None = None,
+    premultiply: bool = True,
+) -> Picture:
     """Edge strength from the Sobel pair, computed in float and saturated to the image dtype.
 
     ``method='hypot'`` (default): the gradient magnitude ``hypot(gx, gy)`` (8 on a unit ramp).
@@ -207,14 +269,29 @@ def edges(image: Picture, method: str = "hypot", *, mode: str = "nearest", cval:
     smooth, difference = np.array([1.0, 2.0, 1.0]), np.array([-1.0, 0.0, 1.0])
 
     def compute(array, dtype, offset):  # (edges take no offset: it is always 0)
-        return api.gradient(array, (smooth, difference), (difference, smooth), method,
-                            mode=mode, cval=cval, dtype=dtype, threads=threads)
+        return api.gradient(
+            array,
+            (smooth, difference),
+            (difference, smooth),
+            method,
+            mode=mode,
+            cval=cval,
+            dtype=dtype,
+            threads=threads,
+        )
 
     return _run(image, compute, 0.0, premultiply, False, threads, (3, 3), mode)
 
 
-def pyramid_down(image: Picture, levels: int = 1, *, mode: str = "mirror", cval: float = 0.0,
-                 threads: int | None = None, premultiply: bool = True) -> Picture:
+def pyramid_down(
+    image: Picture,
+    levels: int = 1,
+    *,
+    mode: str = "mirror",
+    cval: float = 0.0,
+    threads: int | None = None,
+    premultiply: bool = True,
+) -> Picture:
     """Halve the image `levels` times, as ``cv2.pyrDown`` does each time: the 5x5 binomial
     blur (``[1, 4, 6, 4, 1] / 16`` down and across) kept at every second row and column from
     the first, ``ceil(H / 2) x ceil(W / 2)``, computing only the kept pixels.
@@ -227,8 +304,15 @@ def pyramid_down(image: Picture, levels: int = 1, *, mode: str = "mirror", cval:
     if isinstance(levels, bool) or not isinstance(levels, numbers.Integral) or levels < 0:
         raise ValueError(f"`levels` must be a non-negative integer, got {levels!r}")
     for _ in range(levels):
-        image = _apply_kernel(image, _PYRAMID_KERNEL, mode=mode, cval=cval, threads=threads,
-                              premultiply=premultiply, stride=2)
+        image = _apply_kernel(
+            image,
+            _PYRAMID_KERNEL,
+            mode=mode,
+            cval=cval,
+            threads=threads,
+            premultiply=premultiply,
+            stride=2,
+        )
     return image
 
 
@@ -249,8 +333,9 @@ FILTERS = {
 """Named filters (hyphenated, as the command line spells them) -> function."""
 
 
-_FILTER_DEFAULTS = {name: parameter.default for name, parameter
-                    in inspect.signature(filter).parameters.items()}
+_FILTER_DEFAULTS = {
+    name: parameter.default for name, parameter in inspect.signature(filter).parameters.items()
+}
 
 
 def _preset(function, *args):
@@ -273,9 +358,21 @@ def _scaled_gaussian(sigma, factor):
     return factor * kernels.gaussian(sigma)
 
 
-def _apply_kernel(image, weights, offset=0.0, centre=0.0, *, mode="nearest", cval=0.0,
-                  threads=None, premultiply=True, method="auto", nan_policy="propagate",
-                  mask=None, stride=1):
+def _apply_kernel(
+    image,
+    weights,
+    offset=0.0,
+    centre=0.0,
+    *,
+    mode="nearest",
+    cval=0.0,
+    threads=None,
+    premultiply=True,
+    method="auto",
+    nan_policy="propagate",
+    mask=None,
+    stride=1,
+):
     """Correlate with `weights` plus `centre` at their anchor (see api._filter), plus
     `offset`; with nan_policy='omit', normalised convolution (see cconv.missing); every
     `stride`-th row and column."""
@@ -287,26 +384,68 @@ def _apply_kernel(image, weights, offset=0.0, centre=0.0, *, mode="nearest", cva
         centre = 0.0
     if _dask.is_dask_array(image):
         if omit:
-            return missing.normalized(image, weights, False, mode, cval, mask, None, None,
-                                      threads, method, 0, offset, strides)
+            return missing.normalized(
+                image,
+                weights,
+                False,
+                mode,
+                cval,
+                mask,
+                None,
+                None,
+                threads,
+                method,
+                0,
+                offset,
+                strides,
+            )
         options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
-        return api.decimated(_lazily(_apply_kernel, image, weights, (weights, offset, centre),
-                                     options), strides)
+        return api.decimated(
+            _lazily(_apply_kernel, image, weights, (weights, offset, centre), options), strides
+        )
     if mask is not None and images.is_pillow_image(image):
-        raise ValueError("`mask` applies to arrays; for a Pillow image, pass "
-                         "np.asarray(image) and the mask")
+        raise ValueError(
+            "`mask` applies to arrays; for a Pillow image, pass np.asarray(image) and the mask"
+        )
 
     def compute(array, dtype, offset):
         if omit:
-            return missing.normalized(array, weights, False, mode, cval, mask, None, dtype,
-                                      threads, method, 0, offset, strides)
-        return api._filter(array, weights, False, mode, cval, None, dtype, threads, method, 0,
-                           offset, centre, strides)
+            return missing.normalized(
+                array,
+                weights,
+                False,
+                mode,
+                cval,
+                mask,
+                None,
+                dtype,
+                threads,
+                method,
+                0,
+                offset,
+                strides,
+            )
+        return api._filter(
+            array,
+            weights,
+            False,
+            mode,
+            cval,
+            None,
+            dtype,
+            threads,
+            method,
+            0,
+            offset,
+            centre,
+            strides,
+        )
 
     # (only Pillow images with alpha need to know; np.isclose is slow next to a small call)
     smoothing = images.is_pillow_image(image) and abs(weights.sum() + centre - 1.0) <= 1e-5
-    return _run(image, compute, offset, premultiply, smoothing, threads, weights.shape, mode,
-                strides)
+    return _run(
+        image, compute, offset, premultiply, smoothing, threads, weights.shape, mode, strides
+    )
 
 
 def _lazily(function, image, weights, args, options):
@@ -318,41 +457,65 @@ def _lazily(function, image, weights, args, options):
     block_options = dict(options, threads=1 if options["threads"] is None else options["threads"])
     if function is _apply_kernel:
         block_options["method"] = api.whole_image_method(
-            image.shape, image.dtype, weights, options["mode"], options["cval"],
-            np.dtype(image.dtype), options["threads"], "auto", args[1])
+            image.shape,
+            image.dtype,
+            weights,
+            options["mode"],
+            options["cval"],
+            np.dtype(image.dtype),
+            options["threads"],
+            "auto",
+            args[1],
+        )
     block = _dask.call_blocks(function, *args, **block_options)
     return _dask.map_with_kernel(block, image, weights.shape, anchor, options["mode"], dtype)
 
 
-def _run(image, compute, offset, premultiply, smoothing, threads, kernel_shape, mode,
-         strides=(1, 1)):
+def _run(
+    image, compute, offset, premultiply, smoothing, threads, kernel_shape, mode, strides=(1, 1)
+):
     """compute(image) on an array, or through cconv.images on a Pillow image, which may then
     filter in bands of rows: `kernel_shape` (centred) says how far each output reads, and
     'wrap' reads across the whole image. `strides`: those compute keeps (see
     cconv.images.filter_image)."""
     if images.is_pillow_image(image):
-        reach = None if mode == "wrap" else (kernel_shape[0] // 2,
-                                             kernel_shape[0] - 1 - kernel_shape[0] // 2)
-        return images.filter_image(image, compute, offset=offset, premultiply=premultiply,
-                                   smoothing=smoothing, threads=threads, reach=reach,
-                                   strides=strides)
+        reach = (
+            None
+            if mode == "wrap"
+            else (kernel_shape[0] // 2, kernel_shape[0] - 1 - kernel_shape[0] // 2)
+        )
+        return images.filter_image(
+            image,
+            compute,
+            offset=offset,
+            premultiply=premultiply,
+            smoothing=smoothing,
+            threads=threads,
+            reach=reach,
+            strides=strides,
+        )
     return compute(as_image(image), None, offset)
 
 
 def _decimated(picture, strides):
     """Every strides-th row and column of a filtered array or Pillow image."""
     if images.is_pillow_image(picture):
-        return images.from_array(api.decimated(images.to_array(picture), strides),
-                                 picture.mode, picture)
-    return np.ascontiguousarray(api.decimated(picture, strides)) \
-        if type(picture) is np.ndarray else api.decimated(picture, strides)
+        return images.from_array(
+            api.decimated(images.to_array(picture), strides), picture.mode, picture
+        )
+    return (
+        np.ascontiguousarray(api.decimated(picture, strides))
+        if type(picture) is np.ndarray
+        else api.decimated(picture, strides)
+    )
 
 
 def _float_dtype(dtype):
     """float32 where it holds the pixels exactly enough (8-bit and float32), else float64."""
     dtype = np.dtype(dtype)
-    return np.dtype(np.float32) if dtype.itemsize == 1 or dtype == np.float32 else \
-        np.dtype(np.float64)
+    return (
+        np.dtype(np.float32) if dtype.itemsize == 1 or dtype == np.float32 else np.dtype(np.float64)
+    )
 
 
 def _pixel_dtype(image):
@@ -363,7 +526,6 @@ def _pixel_dtype(image):
     if images.is_pillow_image(image):
         return images.to_array(image.crop((0, 0, 1, 1))).dtype
     return as_image(image).dtype
-
 
 
 class Kernel(ImageFilter.MultibandFilter):
@@ -396,19 +558,30 @@ class Kernel(ImageFilter.MultibandFilter):
 
     name = "cconv.Kernel"
 
-    def __init__(self, kernel: ArrayLike, scale: float | None = None, offset: float = 0.0, *,
-                 mode: str = "nearest", cval: float = 0.0, threads: int | None = None,
-                 premultiply: bool = True) -> None:
+    def __init__(
+        self,
+        kernel: ArrayLike,
+        scale: float | None = None,
+        offset: float = 0.0,
+        *,
+        mode: str = "nearest",
+        cval: float = 0.0,
+        threads: int | None = None,
+        premultiply: bool = True,
+    ) -> None:
         weights = as_kernel(kernel)
         if scale is None:
             scale = weights.sum() or 1.0
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale == 0 \
-                or not np.isfinite(scale):
+        if (
+            isinstance(scale, bool)
+            or not isinstance(scale, (int, float))
+            or scale == 0
+            or not np.isfinite(scale)
+        ):
             raise ValueError(f"`scale` must be a finite non-zero number, got {scale!r}")
         self.weights = weights / scale
         self.offset = float(offset)
-        self.options = {"mode": mode, "cval": cval, "threads": threads,
-                        "premultiply": premultiply}
+        self.options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
         filter(np.zeros((1, 1)), self.weights, **self.options)  # fail here, not in .filter()
 
     def filter(self, image):

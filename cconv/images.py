@@ -28,10 +28,20 @@ from . import api
 
 # mode -> numpy dtype of its pixels (the byte layout Image.frombytes expects for that mode)
 _LAYOUT = {
-    "L": np.uint8, "RGB": np.uint8, "CMYK": np.uint8, "YCbCr": np.uint8, "LAB": np.uint8,
-    "RGBA": np.uint8, "LA": np.uint8, "RGBa": np.uint8, "La": np.uint8,
-    "I;16": np.dtype("<u2"), "I;16L": np.dtype("<u2"), "I;16B": np.dtype(">u2"),
-    "I": np.int32, "F": np.float32,
+    "L": np.uint8,
+    "RGB": np.uint8,
+    "CMYK": np.uint8,
+    "YCbCr": np.uint8,
+    "LAB": np.uint8,
+    "RGBA": np.uint8,
+    "LA": np.uint8,
+    "RGBa": np.uint8,
+    "La": np.uint8,
+    "I;16": np.dtype("<u2"),
+    "I;16L": np.dtype("<u2"),
+    "I;16B": np.dtype(">u2"),
+    "I": np.int32,
+    "F": np.float32,
 }
 _STRAIGHT_ALPHA = {"RGBA", "LA"}
 _CONVERTED = {"1": "L"}  # P and PA depend on transparency: see _convertible
@@ -81,11 +91,17 @@ def from_array(array: np.ndarray, mode: str, like: Image.Image) -> Image.Image:
     return result
 
 
-def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
-                 premultiply: bool = True, smoothing: bool = True,
-                 threads: int | None = None,
-                 reach: tuple[int, int] | None = None,
-                 strides: tuple[int, int] = (1, 1)) -> Image.Image:
+def filter_image(
+    image: Image.Image,
+    compute: Compute,
+    *,
+    offset: float = 0.0,
+    premultiply: bool = True,
+    smoothing: bool = True,
+    threads: int | None = None,
+    reach: tuple[int, int] | None = None,
+    strides: tuple[int, int] = (1, 1),
+) -> Image.Image:
     """Filter a Pillow image with `compute` and return a Pillow image (see the module's table).
 
     ``compute(array, dtype, offset)`` filters an array: ``dtype=None`` returns the array's own
@@ -126,8 +142,15 @@ def filter_image(image: Image.Image, compute: Compute, *, offset: float = 0.0,
         # the band's rows and those its outputs read; at the image's edges, the border mode's
         first = 0 if start == 0 else start - reach[0]
         last = height if stop == height else stop + reach[1]
-        _premultiplied(array[first:last], compute, offset, smoothing, threads,
-                       result[start:stop], start - first)
+        _premultiplied(
+            array[first:last],
+            compute,
+            offset,
+            smoothing,
+            threads,
+            result[start:stop],
+            start - first,
+        )
     return from_array(result, mode, image)
 
 
@@ -147,5 +170,6 @@ def _premultiplied(pixels, compute, offset, smoothing, threads, out, skip, strid
     if smoothing and offset:  # alpha without the offset
         filtered[..., -1:] = compute(pixels[..., -1:].astype(np.float32) / 255, np.float32, 0.0)
     rows = slice(skip, skip + out.shape[0])
-    api.unpremultiplied(filtered[rows], api.decimated(pixels, strides)[rows], smoothing,
-                        threads, out=out)
+    api.unpremultiplied(
+        filtered[rows], api.decimated(pixels, strides)[rows], smoothing, threads, out=out
+    )

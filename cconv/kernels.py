@@ -19,16 +19,39 @@ import numbers
 import numpy as np
 
 __all__ = [
-    "PRESETS", "box", "emboss", "gaussian", "get", "identity", "laplacian", "motion_blur",
-    "outline", "prewitt_x", "prewitt_y", "scharr_x", "scharr_y", "seed_blur", "seed_emboss",
-    "seed_gaussian", "seed_sharpen", "seed_sobel_x", "seed_sobel_y", "sharpen", "sobel_x",
-    "sobel_y", "unsharp_mask",
+    "PRESETS",
+    "box",
+    "emboss",
+    "gaussian",
+    "get",
+    "identity",
+    "laplacian",
+    "motion_blur",
+    "outline",
+    "prewitt_x",
+    "prewitt_y",
+    "scharr_x",
+    "scharr_y",
+    "seed_blur",
+    "seed_emboss",
+    "seed_gaussian",
+    "seed_sharpen",
+    "seed_sobel_x",
+    "seed_sobel_y",
+    "sharpen",
+    "sobel_x",
+    "sobel_y",
+    "unsharp_mask",
 ]
 
 
 def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0 \
-            or not math.isfinite(value):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not value > 0
+        or not math.isfinite(value)
+    ):
         raise ValueError(f"`{name}` must be a finite number > 0, got {value!r}")
     return float(value)
 
@@ -40,8 +63,12 @@ def _finite(name, value):
 
 
 def _odd_size(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1 \
-            or value % 2 == 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < 1
+        or value % 2 == 0
+    ):
         raise ValueError(f"`{name}` must be an odd integer >= 1, got {value!r}")
     return int(value)
 
@@ -176,13 +203,18 @@ def seed_blur() -> np.ndarray:
 
 def seed_gaussian() -> np.ndarray:
     """The seed article's 5x5 Gaussian, integer weights over 273."""
-    return np.array([
-        [1.0, 4, 7, 4, 1],
-        [4, 16, 26, 16, 4],
-        [7, 26, 41, 26, 7],
-        [4, 16, 26, 16, 4],
-        [1, 4, 7, 4, 1],
-    ]) / 273
+    return (
+        np.array(
+            [
+                [1.0, 4, 7, 4, 1],
+                [4, 16, 26, 16, 4],
+                [7, 26, 41, 26, 7],
+                [4, 16, 26, 16, 4],
+                [1, 4, 7, 4, 1],
+            ]
+        )
+        / 273
+    )
 
 
 def seed_sharpen() -> np.ndarray:
@@ -208,9 +240,27 @@ def seed_sobel_y() -> np.ndarray:
 PRESETS = {
     function.__name__.replace("_", "-"): function
     for function in (
-        identity, box, gaussian, sharpen, unsharp_mask, laplacian, sobel_x, sobel_y, prewitt_x,
-        prewitt_y, scharr_x, scharr_y, emboss, outline, motion_blur, seed_blur, seed_gaussian,
-        seed_sharpen, seed_emboss, seed_sobel_x, seed_sobel_y,
+        identity,
+        box,
+        gaussian,
+        sharpen,
+        unsharp_mask,
+        laplacian,
+        sobel_x,
+        sobel_y,
+        prewitt_x,
+        prewitt_y,
+        scharr_x,
+        scharr_y,
+        emboss,
+        outline,
+        motion_blur,
+        seed_blur,
+        seed_gaussian,
+        seed_sharpen,
+        seed_emboss,
+        seed_sobel_x,
+        seed_sobel_y,
     )
 }
 """Preset name (hyphenated, as the command line spells it) -> the function that builds it."""

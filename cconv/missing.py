@@ -31,28 +31,53 @@ def omits(nan_policy, mask) -> bool:
     return nan_policy == "omit"
 
 
-def normalized(image, kernel, flip, mode, cval, mask, out, dtype, threads, method, origin,
-               offset=0.0, stride=1):
+def normalized(
+    image, kernel, flip, mode, cval, mask, out, dtype, threads, method, origin, offset=0.0, stride=1
+):
     """correlate (flip False) or convolve of `image` with nan_policy='omit' (see correlate)."""
     weights = api.as_kernel(kernel)
     if weights.sum() == 0:
-        raise ValueError("nan_policy='omit' divides by the sum of the weights on valid pixels, "
-                         "and this kernel's weights sum to 0 (an edge or difference kernel): "
-                         "there is nothing to normalise")
+        raise ValueError(
+            "nan_policy='omit' divides by the sum of the weights on valid pixels, "
+            "and this kernel's weights sum to 0 (an edge or difference kernel): "
+            "there is nothing to normalise"
+        )
     if method == "fft":
-        raise ValueError("nan_policy='omit' takes method 'auto', 'direct', 'separable' or "
-                         "'box', not 'fft' (its rounding would hide a window without valid "
-                         "pixels)")
+        raise ValueError(
+            "nan_policy='omit' takes method 'auto', 'direct', 'separable' or "
+            "'box', not 'fft' (its rounding would hide a window without valid "
+            "pixels)"
+        )
     strides = api.as_strides(stride)
     if _dask.is_dask_array(image):
-        return api._check_out_for_dask(out, api.decimated(_normalized_lazily(
-            image, weights, flip, mode, cval, mask, None, dtype, threads, method, origin,
-            offset), strides))
+        return api._check_out_for_dask(
+            out,
+            api.decimated(
+                _normalized_lazily(
+                    image,
+                    weights,
+                    flip,
+                    mode,
+                    cval,
+                    mask,
+                    None,
+                    dtype,
+                    threads,
+                    method,
+                    origin,
+                    offset,
+                ),
+                strides,
+            ),
+        )
     array = api.as_image(image)
     shape = api.strided_shape(array.shape, strides)
     out_dtype = api._output_dtype(array, out, dtype, shape)
-    work = np.dtype(np.float32) if array.dtype in (np.float32, np.float16, np.uint8,
-                                                    np.int8) else np.dtype(np.float64)
+    work = (
+        np.dtype(np.float32)
+        if array.dtype in (np.float32, np.float16, np.uint8, np.int8)
+        else np.dtype(np.float64)
+    )
     if array.size == 0:
         return api._deliver(np.empty(shape, out_dtype), out)
     source = np.ascontiguousarray(array, dtype=work)
@@ -62,21 +87,33 @@ def normalized(image, kernel, flip, mode, cval, mask, out, dtype, threads, metho
         marks = np.ascontiguousarray(_mask_array(mask, array.shape)).view(np.uint8)
     values, valid = np.empty_like(source), np.empty_like(source)
     threads = api._call_threads(threads, source.size)
-    _engine.engine.split_missing(source.reshape(rows), marks.reshape(rows) if marks.size
-                                 else marks, values.reshape(rows), valid.reshape(rows), threads)
+    _engine.engine.split_missing(
+        source.reshape(rows),
+        marks.reshape(rows) if marks.size else marks,
+        values.reshape(rows),
+        valid.reshape(rows),
+        threads,
+    )
     value_cval, valid_cval = cval, 1.0  # past the edges in 'constant': cval, valid unless NaN
     if mode == "constant" and math.isnan(api._as_cval(cval)):
         value_cval, valid_cval = 0.0, 0.0
     if method == "auto" and api.choose_method(weights, work, array.shape, threads) == "fft":
         method = "direct"
-    options = {"mode": mode, "dtype": work, "threads": threads, "method": method,
-               "origin": origin, "stride": strides}
+    options = {
+        "mode": mode,
+        "dtype": work,
+        "threads": threads,
+        "method": method,
+        "origin": origin,
+        "stride": strides,
+    }
     run = api.convolve if flip else api.correlate
     total = run(values, weights, cval=value_cval, **options)
     share = run(valid, weights, cval=valid_cval, **options)
     rows = (-1, total.shape[-1] * (total.shape[-2] if total.ndim > 2 else 1))
-    _engine.engine.divide_by_share(total.reshape(rows), share.reshape(rows),
-                                   api._as_offset(offset), threads)
+    _engine.engine.divide_by_share(
+        total.reshape(rows), share.reshape(rows), api._as_offset(offset), threads
+    )
     if out_dtype.kind in "iu":
         total = api.round_and_saturate(total, out_dtype)
     return api._deliver(total.astype(out_dtype, copy=False), out)
@@ -96,18 +133,32 @@ def _mask_array(mask, shape):
     try:
         return np.broadcast_to(marks, shape)
     except ValueError:
-        raise ValueError(f"`mask` of shape {marks.shape} does not fit the image's "
-                         f"{shape}") from None
+        raise ValueError(
+            f"`mask` of shape {marks.shape} does not fit the image's {shape}"
+        ) from None
 
 
-def _normalized_lazily(image, weights, flip, mode, cval, mask, out, dtype, threads, method,
-                       origin, offset):
+def _normalized_lazily(
+    image, weights, flip, mode, cval, mask, out, dtype, threads, method, origin, offset
+):
     """The same on a Dask array, chunk by chunk with the overlap the kernel reaches (a mask
     becomes NaN in a float copy of the image)."""
     if out is not None:
         raise ValueError("`out` cannot be given for a Dask array")
-    out_dtype = normalized(_dask.sample(image), weights, flip, mode, cval, None, None, dtype,
-                           threads, method, origin, offset).dtype  # the call's errors, now
+    out_dtype = normalized(
+        _dask.sample(image),
+        weights,
+        flip,
+        mode,
+        cval,
+        None,
+        None,
+        dtype,
+        threads,
+        method,
+        origin,
+        offset,
+    ).dtype  # the call's errors, now
     if mask is not None:
         import dask.array as da
 
@@ -117,6 +168,18 @@ def _normalized_lazily(image, weights, flip, mode, cval, mask, out, dtype, threa
             marks = marks[..., None] if image.ndim == 3 else marks[None, ..., None]
         image = da.where(marks, np.nan, image.astype(work))
     anchored, anchor = api._anchored(weights, flip, origin)
-    block = _dask.call_blocks(normalized, weights, flip, mode, cval, None, None, out_dtype,
-                              1 if threads is None else threads, method, origin, offset)
+    block = _dask.call_blocks(
+        normalized,
+        weights,
+        flip,
+        mode,
+        cval,
+        None,
+        None,
+        out_dtype,
+        1 if threads is None else threads,
+        method,
+        origin,
+        offset,
+    )
     return _dask.map_with_kernel(block, image, anchored.shape, anchor, mode, out_dtype)

@@ -45,16 +45,34 @@ import numpy as np
 from . import api
 
 __all__ = [
-    "convolve", "convolve1d", "correlate", "correlate1d", "gaussian_filter",
-    "gaussian_filter1d", "gaussian_gradient_magnitude", "gaussian_laplace",
-    "generic_gradient_magnitude", "generic_laplace", "laplace", "prewitt", "sobel",
-    "uniform_filter", "uniform_filter1d",
+    "convolve",
+    "convolve1d",
+    "correlate",
+    "correlate1d",
+    "gaussian_filter",
+    "gaussian_filter1d",
+    "gaussian_gradient_magnitude",
+    "gaussian_laplace",
+    "generic_gradient_magnitude",
+    "generic_laplace",
+    "laplace",
+    "prewitt",
+    "sobel",
+    "uniform_filter",
+    "uniform_filter1d",
 ]
 
 # scipy's aliases, which mean the same as these for filters (they differ only for interpolation)
-_MODES = {"reflect": "reflect", "grid-mirror": "reflect", "constant": "constant",
-          "grid-constant": "constant", "nearest": "nearest", "mirror": "mirror",
-          "wrap": "wrap", "grid-wrap": "wrap"}
+_MODES = {
+    "reflect": "reflect",
+    "grid-mirror": "reflect",
+    "constant": "constant",
+    "grid-constant": "constant",
+    "nearest": "nearest",
+    "mirror": "mirror",
+    "wrap": "wrap",
+    "grid-wrap": "wrap",
+}
 
 _SMALL_FLOAT_SOURCES = frozenset(np.dtype(t) for t in (np.uint8, np.float16, np.float32))
 
@@ -66,16 +84,19 @@ class ArgumentError(ValueError, RuntimeError):
 
 def _forwards_complex_and_bool(function):
     """Complex and boolean inputs go to scipy.ndimage's function of the same name."""
+
     @functools.wraps(function)
     def filter_(input, *args, **kwargs):
         kind = getattr(input, "dtype", np.asarray(input).dtype).kind
         if kind in "cb":
             return _forward(function.__name__, input, *args, **kwargs)
         return function(input, *args, **kwargs)
+
     return filter_
 
 
 # --- the public functions, in scipy.ndimage's order ------------------------------------------
+
 
 @_forwards_complex_and_bool
 def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0):
@@ -102,23 +123,45 @@ def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *,
 
 
 @_forwards_complex_and_bool
-def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect", cval=0.0,
-                      truncate=4.0, *, radius=None):
+def gaussian_filter1d(
+    input,
+    sigma,
+    axis=-1,
+    order=0,
+    output=None,
+    mode="reflect",
+    cval=0.0,
+    truncate=4.0,
+    *,
+    radius=None,
+):
     """scipy.ndimage.gaussian_filter1d on cconv's engine (see the module's docstring)."""
     weights = _gaussian_weights(sigma, order, truncate, radius)
     return correlate1d(input, weights, axis, output, mode, cval, 0)
 
 
 @_forwards_complex_and_bool
-def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0,
-                    truncate=4.0, *, radius=None, axes=None):
+def gaussian_filter(
+    input,
+    sigma,
+    order=0,
+    output=None,
+    mode="reflect",
+    cval=0.0,
+    truncate=4.0,
+    *,
+    radius=None,
+    axes=None,
+):
     """scipy.ndimage.gaussian_filter on cconv's engine (see the module's docstring)."""
     image, out_dtype = _real_input(input, output, "gaussian_filter")
     axes = _check_axes(axes, image.ndim)
-    per_axis = zip(axes, *(_per_axis(value, len(axes))
-                           for value in (sigma, order, mode, radius)))
-    passes = [(axis, _gaussian_weights(s, o, truncate, r), 0, m)
-              for axis, s, o, m, r in per_axis if s > 1e-15]
+    per_axis = zip(axes, *(_per_axis(value, len(axes)) for value in (sigma, order, mode, radius)))
+    passes = [
+        (axis, _gaussian_weights(s, o, truncate, r), 0, m)
+        for axis, s, o, m, r in per_axis
+        if s > 1e-15
+    ]
     return _deliver(_separable(image, passes, cval, out_dtype, output), output)
 
 
@@ -129,8 +172,7 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
 
 
 @_forwards_complex_and_bool
-def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=0, *,
-                   axes=None):
+def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=0, *, axes=None):
     """scipy.ndimage.uniform_filter on cconv's engine (see the module's docstring)."""
     image, out_dtype = _real_input(input, output, "uniform_filter")
     axes = _check_axes(axes, image.ndim)
@@ -152,13 +194,23 @@ def prewitt(input, axis=-1, output=None, mode="reflect", cval=0.0):
 
 
 @_forwards_complex_and_bool
-def generic_laplace(input, derivative2, output=None, mode="reflect", cval=0.0,
-                    extra_arguments=(), extra_keywords=None, *, axes=None):
+def generic_laplace(
+    input,
+    derivative2,
+    output=None,
+    mode="reflect",
+    cval=0.0,
+    extra_arguments=(),
+    extra_keywords=None,
+    *,
+    axes=None,
+):
     """scipy.ndimage.generic_laplace: the sum over `axes` of ``derivative2(input, axis, output,
     mode, cval, *extra_arguments, **extra_keywords)``, in floating point, rounded once into
     the output."""
-    return _combine(input, derivative2, output, mode, cval, extra_arguments, extra_keywords,
-                    axes, squares=False)
+    return _combine(
+        input, derivative2, output, mode, cval, extra_arguments, extra_keywords, axes, squares=False
+    )
 
 
 @_forwards_complex_and_bool
@@ -171,8 +223,17 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None):
         # one pass of the 3x3 cross: each of its taps leaves the image along one axis at most,
         # so the border rule matches the per-axis passes'
         cross = np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
-        result = _native(image, cross, axes, (0, 0), modes[0], cval, out_dtype, flip=False,
-                         out=_array_or_none(output))
+        result = _native(
+            image,
+            cross,
+            axes,
+            (0, 0),
+            modes[0],
+            cval,
+            out_dtype,
+            flip=False,
+            out=_array_or_none(output),
+        )
         return _deliver(result, output)
 
     def second_difference(image, axis, output, mode, cval):
@@ -182,33 +243,44 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None):
 
 
 @_forwards_complex_and_bool
-def gaussian_laplace(input, sigma, output=None, mode="reflect", cval=0.0, *, axes=None,
-                     **kwargs):
+def gaussian_laplace(input, sigma, output=None, mode="reflect", cval=0.0, *, axes=None, **kwargs):
     """scipy.ndimage.gaussian_laplace on cconv's engine (see the module's docstring)."""
-    return _gaussian_derivatives(generic_laplace, 2, input, sigma, output, mode, cval, axes,
-                                 kwargs)
+    return _gaussian_derivatives(generic_laplace, 2, input, sigma, output, mode, cval, axes, kwargs)
 
 
 @_forwards_complex_and_bool
-def generic_gradient_magnitude(input, derivative, output=None, mode="reflect", cval=0.0,
-                               extra_arguments=(), extra_keywords=None, *, axes=None):
+def generic_gradient_magnitude(
+    input,
+    derivative,
+    output=None,
+    mode="reflect",
+    cval=0.0,
+    extra_arguments=(),
+    extra_keywords=None,
+    *,
+    axes=None,
+):
     """scipy.ndimage.generic_gradient_magnitude: the square root of the sum over `axes` of
     ``derivative(input, axis, output, mode, cval, *extra_arguments, **extra_keywords)``
     squared, in floating point, rounded once into the output."""
-    return _combine(input, derivative, output, mode, cval, extra_arguments, extra_keywords,
-                    axes, squares=True)
+    return _combine(
+        input, derivative, output, mode, cval, extra_arguments, extra_keywords, axes, squares=True
+    )
 
 
 @_forwards_complex_and_bool
-def gaussian_gradient_magnitude(input, sigma, output=None, mode="reflect", cval=0.0, *,
-                                axes=None, **kwargs):
+def gaussian_gradient_magnitude(
+    input, sigma, output=None, mode="reflect", cval=0.0, *, axes=None, **kwargs
+):
     """scipy.ndimage.gaussian_gradient_magnitude on cconv's engine (see the module's
     docstring)."""
-    return _gaussian_derivatives(generic_gradient_magnitude, 1, input, sigma, output, mode,
-                                 cval, axes, kwargs)
+    return _gaussian_derivatives(
+        generic_gradient_magnitude, 1, input, sigma, output, mode, cval, axes, kwargs
+    )
 
 
 # --- the filters' shared steps -----------------------------------------------------------------
+
 
 def _gaussian_derivatives(combine, order, input, sigma, output, mode, cval, axes, kwargs):
     """gaussian_laplace (order 2, summed by generic_laplace) and gaussian_gradient_magnitude
@@ -251,9 +323,17 @@ def _filter(input, weights, output, mode, cval, origin, axes, flip):
         result = _forward_real(name, image, weights, out_dtype, mode, cval, origins, axes)
         return _deliver(result, output)
     squeezed = weights.reshape([weights.shape[i] for i in spanned])
-    result = _native(image, squeezed, [axes[i] for i in spanned],
-                     [origins[i] for i in spanned], mode, cval, out_dtype, flip,
-                     _array_or_none(output))
+    result = _native(
+        image,
+        squeezed,
+        [axes[i] for i in spanned],
+        [origins[i] for i in spanned],
+        mode,
+        cval,
+        out_dtype,
+        flip,
+        _array_or_none(output),
+    )
     return _deliver(result, output)
 
 
@@ -268,8 +348,9 @@ def _filter1d(input, weights, axis, output, mode, cval, origin, flip):
         raise ArgumentError("`weights` must be one-dimensional")
     (axis,) = _check_axes(axis, image.ndim)
     _check_origin(origin, weights.size)
-    result = _native(image, weights, [axis], [origin], _mode(mode), cval, out_dtype, flip,
-                     _array_or_none(output))
+    result = _native(
+        image, weights, [axis], [origin], _mode(mode), cval, out_dtype, flip, _array_or_none(output)
+    )
     return _deliver(result, output)
 
 
@@ -284,8 +365,7 @@ def _derivative(input, axis, output, mode, cval, smoothing, name):
     return _deliver(_separable(image, passes, cval, out_dtype, output), output)
 
 
-def _combine(input, derivative, output, mode, cval, extra_arguments, extra_keywords, axes,
-             squares):
+def _combine(input, derivative, output, mode, cval, extra_arguments, extra_keywords, axes, squares):
     """generic_laplace (a sum of derivatives) and generic_gradient_magnitude (the root of a
     sum of squares), summed in floating point and rounded once into the output."""
     image, out_dtype = _real_input(input, output, "derivative")
@@ -295,8 +375,9 @@ def _combine(input, derivative, output, mode, cval, extra_arguments, extra_keywo
     work = _work_dtype(image.dtype, out_dtype)
     total = None
     for axis, axis_mode in zip(axes, modes):
-        term = np.asarray(derivative(image, axis, work, axis_mode, cval, *extra_arguments,
-                                     **keywords), dtype=work)
+        term = np.asarray(
+            derivative(image, axis, work, axis_mode, cval, *extra_arguments, **keywords), dtype=work
+        )
         if squares:
             term = np.multiply(term, term, out=term if term is not image else None)
         total = term if total is None else np.add(total, term, out=total)
@@ -320,15 +401,24 @@ def _separable(image, passes, cval, out_dtype, output=None):
     work = _work_dtype(image.dtype, out_dtype)
     while passes:
         first = passes[0]
-        pair = len(passes) > 1 and passes[1][3] == first[3] and (
-            first[3] != "constant" or cval == 0)
+        pair = (
+            len(passes) > 1 and passes[1][3] == first[3] and (first[3] != "constant" or cval == 0)
+        )
         done, passes = (passes[:2], passes[2:]) if pair else (passes[:1], passes[1:])
         axes, weights, origins, modes = zip(*done)
         kernel = np.outer(*weights) if pair else weights[0]
         last = not passes
-        image = _native(image, kernel, axes, origins, modes[0], cval,
-                        out_dtype if last else work, False,
-                        _array_or_none(output) if last else None)
+        image = _native(
+            image,
+            kernel,
+            axes,
+            origins,
+            modes[0],
+            cval,
+            out_dtype if last else work,
+            False,
+            _array_or_none(output) if last else None,
+        )
     return image
 
 
@@ -365,7 +455,7 @@ def _along_one_axis(filter_, image, weights, axis, origin, call):
     shape = image.shape
     length = shape[axis]
     before = int(np.prod(shape[:axis], dtype=np.int64))
-    after = int(np.prod(shape[axis + 1:], dtype=np.int64))
+    after = int(np.prod(shape[axis + 1 :], dtype=np.int64))
     if after >= _SHORT_ROW:
         batch = image.reshape(before, length, after, 1)
         return _reshaped(filter_, batch, weights[:, None], (origin, 0), call).reshape(shape)
@@ -404,20 +494,22 @@ def _along_two_axes(filter_, image, weights, axes, origin, call):
 
 # --- arguments ---------------------------------------------------------------------------------
 
+
 def _real_input(input, output, name):
     """(input as an array of real numbers, the output's dtype from `output`)."""
     image = np.asarray(input)
     if _is_complex(image):
-        raise TypeError(f"cconv.ndimage.{name}: complex `input` is not supported; "
-                        "scipy.ndimage.{name} filters complex arrays")
+        raise TypeError(
+            f"cconv.ndimage.{name}: complex `input` is not supported; "
+            "scipy.ndimage.{name} filters complex arrays"
+        )
     if image.dtype.kind not in "iuf":
         raise TypeError(f"`input` must hold real numbers, got dtype {image.dtype}")
     if output is None:
         return image, image.dtype
     if isinstance(output, np.ndarray):
         if output.shape != image.shape:
-            raise ArgumentError(f"`output` has shape {output.shape}; the input's is "
-                                f"{image.shape}")
+            raise ArgumentError(f"`output` has shape {output.shape}; the input's is {image.shape}")
         return image, output.dtype
     try:
         return image, np.dtype(output)
@@ -454,8 +546,11 @@ def _per_axis(value, count):
     scalars are repeated)."""
     if isinstance(value, str) or np.ndim(value) == 0:
         return [value] * count
-    values = list(np.asarray(value, dtype=object).ravel()) if isinstance(
-        value, np.ndarray) else list(value)
+    values = (
+        list(np.asarray(value, dtype=object).ravel())
+        if isinstance(value, np.ndarray)
+        else list(value)
+    )
     if len(values) != count:
         raise ArgumentError("sequence argument must have length equal to input rank")
     return values
@@ -464,12 +559,15 @@ def _per_axis(value, count):
 def _mode(mode, sequence_allowed=True):
     if not isinstance(mode, str):
         if not sequence_allowed:
-            raise ArgumentError("A sequence of modes is not supported here: `mode` must be one "
-                                "string")
+            raise ArgumentError(
+                "A sequence of modes is not supported here: `mode` must be one string"
+            )
         raise ArgumentError(f"`mode` must be a string, got {mode!r}")
     if mode not in _MODES:
-        raise ArgumentError(f"boundary mode not supported: `mode` must be one of "
-                            f"{', '.join(map(repr, _MODES))}; got {mode!r}")
+        raise ArgumentError(
+            f"boundary mode not supported: `mode` must be one of "
+            f"{', '.join(map(repr, _MODES))}; got {mode!r}"
+        )
     return _MODES[mode]
 
 
@@ -477,8 +575,10 @@ def _check_origin(origin, size):
     if not isinstance(origin, numbers.Integral):
         raise TypeError(f"`origin` must be an integer, got {origin!r}")
     if not -(size // 2) <= origin <= (size - 1) // 2:
-        raise ValueError(f"`origin` {origin} is out of range for a filter of size {size}: it "
-                         f"must lie in [{-(size // 2)}, {(size - 1) // 2}]")
+        raise ValueError(
+            f"`origin` {origin} is out of range for a filter of size {size}: it "
+            f"must lie in [{-(size // 2)}, {(size - 1) // 2}]"
+        )
 
 
 def _sigmas_on_all_axes(sigma, axes, ndim):
@@ -490,6 +590,7 @@ def _sigmas_on_all_axes(sigma, axes, ndim):
 
 
 # --- weights -----------------------------------------------------------------------------------
+
 
 def _gaussian_weights(sigma, order, truncate, radius):
     """Correlation weights of the Gaussian's `order`-th derivative, sampled at integers within
@@ -509,7 +610,8 @@ def _gaussian_weights(sigma, order, truncate, radius):
     polynomial = np.polynomial.Polynomial([1.0])
     for _ in range(order):
         polynomial = polynomial.deriv() - polynomial * np.polynomial.Polynomial(
-            [0.0, 1.0 / sigma ** 2])
+            [0.0, 1.0 / sigma**2]
+        )
     # a derivative kernel is convolved with the image: correlation takes it reversed
     return (polynomial(x) * density)[::-1]
 
@@ -522,6 +624,7 @@ def _uniform_weights(size):
 
 
 # --- dtypes and results ------------------------------------------------------------------------
+
 
 def _is_complex(array):
     return array.dtype.kind == "c"
@@ -565,12 +668,15 @@ def _deliver(result, output):
 
 # --- forwarding --------------------------------------------------------------------------------
 
+
 def _scipy_ndimage(what):
     try:
         from scipy import ndimage
     except ImportError:
-        raise ValueError(f"cconv.ndimage: {what} is not done by cconv's engine; install scipy "
-                         "to have it forwarded to scipy.ndimage") from None
+        raise ValueError(
+            f"cconv.ndimage: {what} is not done by cconv's engine; install scipy "
+            "to have it forwarded to scipy.ndimage"
+        ) from None
     return ndimage
 
 
@@ -583,7 +689,13 @@ def _forward(name, *args, **kwargs):
 def _forward_real(name, image, weights, out_dtype, mode, cval, origins, axes):
     """Weights over more than two axes: scipy in float64, rounded as cconv rounds."""
     ndimage = _scipy_ndimage(f"{name} with weights over more than two axes")
-    values = getattr(ndimage, name)(image.astype(np.float64, copy=False), weights,
-                                    output=np.float64, mode=mode, cval=cval,
-                                    origin=list(origins), axes=axes)
+    values = getattr(ndimage, name)(
+        image.astype(np.float64, copy=False),
+        weights,
+        output=np.float64,
+        mode=mode,
+        cval=cval,
+        origin=list(origins),
+        axes=axes,
+    )
     return _into(values, out_dtype)

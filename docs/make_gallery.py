@@ -35,7 +35,8 @@ def main():
     for label, name, params in CASES:
         result = photo if name is None else cconv.filter(photo, name, **params)
         result.resize((photo.width // 2, photo.height // 2), Image.LANCZOS).save(
-            GALLERY / f"{label}.jpg", quality=85)
+            GALLERY / f"{label}.jpg", quality=85
+        )
         options = " ".join(f"--{key} {value}" for key, value in params.items())
         command = "" if name is None else f"`cconv --filter {name} {options}`".replace(" `", "`")
         cells.append(f"![{label}](docs/gallery/{label}.jpg)<br>{label}<br>{command}")
@@ -43,7 +44,7 @@ def main():
     print("| " + " | ".join(cells[:5]) + " |")
     print("|" + "---|" * 5)
     for start in range(5, len(cells), 5):
-        row = cells[start:start + 5]
+        row = cells[start : start + 5]
         print("| " + " | ".join(row + [""] * (5 - len(row))) + " |")
 
 
@@ -53,8 +54,11 @@ def beyond(small):
     cells = []
     for label, picture, command in [
         ("dither", cconv.dither(small), "`cconv --filter dither`"),
-        ("dither-gray", cconv.dither(small.convert("L"), method="atkinson"),
-         "`--method atkinson` on a gray photo"),
+        (
+            "dither-gray",
+            cconv.dither(small.convert("L"), method="atkinson"),
+            "`--method atkinson` on a gray photo",
+        ),
     ]:
         picture.save(GALLERY / f"{label}.png")
         cells.append(f"![{label}](docs/gallery/{label}.png)<br>{label}<br>{command}")
@@ -65,8 +69,11 @@ def beyond(small):
     filled = cconv.gaussian_blur(pixels, 1.5, nan_policy="omit")
     for label, picture, command in [
         ("nan-holes", shown, "30% of pixels NaN (black)"),
-        ("nan-filled", Image.fromarray(np.uint8(np.rint(filled * 255))),
-         "`gaussian_blur(image, 1.5, nan_policy='omit')`"),
+        (
+            "nan-filled",
+            Image.fromarray(np.uint8(np.rint(filled * 255))),
+            "`gaussian_blur(image, 1.5, nan_policy='omit')`",
+        ),
     ]:
         picture.save(GALLERY / f"{label}.jpg", quality=85)
         cells.append(f"![{label}](docs/gallery/{label}.jpg)<br>{label}<br>{command}")
@@ -77,8 +84,10 @@ def beyond(small):
         pyramid.paste(level, (left, small.height - level.height))
         left += level.width
     pyramid.save(GALLERY / "pyramid.jpg", quality=85)
-    cells.append("![pyramid](docs/gallery/pyramid.jpg)<br>pyramid<br>"
-                 "`cconv.pyramid_down(photo, levels=n)`, n = 0 to 3")
+    cells.append(
+        "![pyramid](docs/gallery/pyramid.jpg)<br>pyramid<br>"
+        "`cconv.pyramid_down(photo, levels=n)`, n = 0 to 3"
+    )
     return cells
 
 

@@ -36,8 +36,18 @@ import cconv
 
 from reference import reference_filter
 
-IMAGE_DTYPES = ["uint8", "uint16", "int16", "float32", "float64", "int8", "int32", "float16",
-                "uint32", "int64"]
+IMAGE_DTYPES = [
+    "uint8",
+    "uint16",
+    "int16",
+    "float32",
+    "float64",
+    "int8",
+    "int32",
+    "float16",
+    "uint32",
+    "int64",
+]
 MODES = ["nearest", "reflect", "mirror", "wrap", "constant"]
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 FLOAT64_MAX = float(np.finfo(np.float64).max)
@@ -56,13 +66,21 @@ class Case:
 
     def call(self):
         function = cconv.convolve if self.flip else cconv.correlate
-        return function(self.image, self.kernel, mode=self.mode, cval=self.cval,
-                        dtype=self.dtype, method=self.method, threads=self.threads)
+        return function(
+            self.image,
+            self.kernel,
+            mode=self.mode,
+            cval=self.cval,
+            dtype=self.dtype,
+            method=self.method,
+            threads=self.threads,
+        )
 
 
 def _kernel(rng) -> np.ndarray:
-    kind = rng.choice(["tiny", "random", "rank1", "constant", "sparse", "dynamic", "integer",
-                       "large"])
+    kind = rng.choice(
+        ["tiny", "random", "rank1", "constant", "sparse", "dynamic", "integer", "large"]
+    )
     shape = (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
     if kind == "tiny":
         shape = [(1, 1), (1, 2), (2, 1), (2, 2)][rng.integers(4)]
@@ -105,8 +123,9 @@ def _image(rng, dtype: np.dtype, shape) -> np.ndarray:
         values = np.zeros(shape)
         values[rng.random(shape) < 0.1] = high
     elif content == "specials" and dtype.kind == "f":
-        values = np.where(rng.random(shape) < 0.2,
-                          rng.choice([np.nan, np.inf, -np.inf], size=shape), values)
+        values = np.where(
+            rng.random(shape) < 0.2, rng.choice([np.nan, np.inf, -np.inf], size=shape), values
+        )
     with np.errstate(over="ignore", invalid="ignore"):
         return np.asarray(values).astype(dtype)
 
@@ -117,16 +136,35 @@ def _cval(rng, dtype: np.dtype) -> float:
     else:
         info = np.iinfo(dtype)
         largest = float(max(-int(info.min), int(info.max)))
-    return float(rng.choice([0.0, 17.5, -3.25, -1.0, 1.5 * largest, -1.5 * largest, 1e6,
-                             -2.0 ** 40, 1e39, -1e39, 2.5]))
+    return float(
+        rng.choice(
+            [
+                0.0,
+                17.5,
+                -3.25,
+                -1.0,
+                1.5 * largest,
+                -1.5 * largest,
+                1e6,
+                -(2.0**40),
+                1e39,
+                -1e39,
+                2.5,
+            ]
+        )
+    )
 
 
 def draw(rng) -> Case:
     dtype = np.dtype(str(rng.choice(IMAGE_DTYPES)))
     kind = rng.integers(4)
     height, width = int(rng.integers(1, 10)), int(rng.integers(1, 10))
-    shape = [(height, width), (height, width, int(rng.integers(1, 5))),
-             (2, height, width, int(rng.integers(1, 4))), (height, width, 3)][kind]
+    shape = [
+        (height, width),
+        (height, width, int(rng.integers(1, 5))),
+        (2, height, width, int(rng.integers(1, 4))),
+        (height, width, 3),
+    ][kind]
     kernel = _kernel(rng)
     out = None if rng.random() < 0.4 else str(rng.choice(IMAGE_DTYPES))
     methods = ["auto"]
@@ -136,9 +174,16 @@ def draw(rng) -> Case:
         methods.append("box")
     if kernel.size > 1:
         methods += ["direct", "fft"]
-    return Case(image=_image(rng, dtype, shape), kernel=kernel, mode=str(rng.choice(MODES)),
-                cval=_cval(rng, dtype), dtype=out, method=str(rng.choice(methods)),
-                threads=int(rng.integers(1, 4)), flip=bool(rng.random() < 0.3))
+    return Case(
+        image=_image(rng, dtype, shape),
+        kernel=kernel,
+        mode=str(rng.choice(MODES)),
+        cval=_cval(rng, dtype),
+        dtype=out,
+        method=str(rng.choice(methods)),
+        threads=int(rng.integers(1, 4)),
+        flip=bool(rng.random() < 0.3),
+    )
 
 
 def _rank_one(kernel: np.ndarray) -> bool:
@@ -161,8 +206,9 @@ def _accumulator_eps(source: np.dtype, out: np.dtype) -> float:
 def _reach(case: Case, values: np.ndarray, cval: float) -> np.ndarray:
     """sum |weight| * |sample| over each pixel's window."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return reference_filter(np.abs(values), np.abs(case.kernel), case.mode, abs(cval),
-                                case.flip)
+        return reference_filter(
+            np.abs(values), np.abs(case.kernel), case.mode, abs(cval), case.flip
+        )
 
 
 def _column_max(values: np.ndarray, rows: int, rows_axis: int) -> np.ndarray:
@@ -182,8 +228,7 @@ def path_of(case: Case) -> str:
     leaves images holding NaN or infinity (and a non-finite cval) to the direct path."""
     path = case.method
     if path == "auto":
-        path = cconv.choose_method(case.kernel, case.image.dtype, case.image.shape,
-                                   case.threads)
+        path = cconv.choose_method(case.kernel, case.image.dtype, case.image.shape, case.threads)
     finite_cval = case.mode != "constant" or math.isfinite(case.cval)
     if path == "fft" and not (np.isfinite(case.image).all() and finite_cval):
         return "direct"
@@ -198,20 +243,34 @@ def takes_tiles(case: Case) -> bool:
     source = api._engine_dtype(case.image.dtype)
     mode_code = api._mode_code(case.mode)
     *_, engine_out, accumulator = api._choose_path(
-        case.kernel, "fft", source, case.image.dtype, out, mode_code, case.cval,
-        case.image.shape, case.threads)
+        case.kernel,
+        "fft",
+        source,
+        case.image.dtype,
+        out,
+        mode_code,
+        case.cval,
+        case.image.shape,
+        case.threads,
+    )
     constant = case.mode == "constant"
-    return ((not constant or math.isfinite(case.cval))
-            and cconv._fft.takes_tiles(source, engine_out, accumulator, case.kernel.shape,
-                                       cconv._fft.kernel_facts(case.kernel), out,
-                                       case.cval if constant else 0.0))
+    return (not constant or math.isfinite(case.cval)) and cconv._fft.takes_tiles(
+        source,
+        engine_out,
+        accumulator,
+        case.kernel.shape,
+        cconv._fft.kernel_facts(case.kernel),
+        out,
+        case.cval if constant else 0.0,
+    )
 
 
 def _tiles_may_overflow(case: Case, largest: float) -> bool:
     """Whether the tiles' transforms, which sum a tile's samples, may leave float32's range
     (the engine then finds infinity or NaN and takes the direct path)."""
-    tile = cconv._fft.tile_size(case.kernel.shape, case.image.shape,
-                                case.image.dtype.kind == "f")[0]
+    tile = cconv._fft.tile_size(case.kernel.shape, case.image.shape, case.image.dtype.kind == "f")[
+        0
+    ]
     return tile * tile * largest * max(1.0, np.abs(case.kernel).sum()) >= FLOAT32_MAX / 16
 
 
@@ -269,9 +328,16 @@ def check(case: Case) -> str | None:
         sums = reach
         if path in ("box", "separable"):
             with np.errstate(over="ignore", invalid="ignore"):
-                sums = np.maximum(reach, reference_filter(
-                    np.abs(finite), np.ones(case.kernel.shape), case.mode, abs(finite_cval),
-                    case.flip))
+                sums = np.maximum(
+                    reach,
+                    reference_filter(
+                        np.abs(finite),
+                        np.ones(case.kernel.shape),
+                        case.mode,
+                        abs(finite_cval),
+                        case.flip,
+                    ),
+                )
         comparable &= ~((sums >= limit) & (cval_part < limit))
     return _compare(result, reference, bound, comparable)
 
@@ -297,14 +363,17 @@ def _compare(result, reference, bound, comparable) -> str | None:
     bad = comparable & ~ok.astype(bool)
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])
-        return (f"{int(bad.sum())} of {bad.size} pixels off; at {where}: got {result[where]!r}, "
-                f"reference {reference[where]!r} +- {bound[where]:.3g}")
+        return (
+            f"{int(bad.sum())} of {bad.size} pixels off; at {where}: got {result[where]!r}, "
+            f"reference {reference[where]!r} +- {bound[where]:.3g}"
+        )
     return None
 
 
 def shrink(case: Case, budget: int = 300) -> Case:
     """A smaller case that still fails: fewer rows, columns, channels and images, fewer kernel
     rows and columns, one thread, simpler pixel values; greedy, within `budget` checks."""
+
     def fails(candidate):
         try:
             return check(candidate) is not None
@@ -353,9 +422,11 @@ def _smaller(case: Case):
 
 def reproducer(case: Case) -> str:
     function = "convolve" if case.flip else "correlate"
-    with np.printoptions(threshold=10 ** 6, precision=17, floatmode="unique"):
-        return (f"import numpy as np, cconv\n"
-                f"image = np.array({case.image.tolist()!r}, np.{case.image.dtype.name})\n"
-                f"kernel = np.array({case.kernel.tolist()!r})\n"
-                f"cconv.{function}(image, kernel, mode={case.mode!r}, cval={case.cval!r}, "
-                f"dtype={case.dtype!r}, method={case.method!r}, threads={case.threads})")
+    with np.printoptions(threshold=10**6, precision=17, floatmode="unique"):
+        return (
+            f"import numpy as np, cconv\n"
+            f"image = np.array({case.image.tolist()!r}, np.{case.image.dtype.name})\n"
+            f"kernel = np.array({case.kernel.tolist()!r})\n"
+            f"cconv.{function}(image, kernel, mode={case.mode!r}, cval={case.cval!r}, "
+            f"dtype={case.dtype!r}, method={case.method!r}, threads={case.threads})"
+        )

@@ -124,8 +124,14 @@ DIFFUSION_MATRICES = {
 }
 
 
-def dither_reference(image, levels=None, palette=None, method="floyd-steinberg",
-                     serpentine=False, pillow_threshold=False):
+def dither_reference(
+    image,
+    levels=None,
+    palette=None,
+    method="floyd-steinberg",
+    serpentine=False,
+    pillow_threshold=False,
+):
     """Error diffusion of one (H, W) or (H, W, C) image, pixel by pixel in plain Python: the
     definition in cconv.dither's docstring. pillow_threshold: two levels of uint8 split as
     Pillow's convert('1') does (above 128 white), to check that the arithmetic is Pillow's."""
@@ -139,25 +145,26 @@ def dither_reference(image, levels=None, palette=None, method="floyd-steinberg",
         lowest, highest = 0.0, 1.0
     matrix, divisor = DIFFUSION_MATRICES[method]
     centre = len(matrix[0]) // 2
-    taps = [(dy, dx - centre, w) for dy, row in enumerate(matrix) for dx, w in enumerate(row)
-            if w]
+    taps = [(dy, dx - centre, w) for dy, row in enumerate(matrix) for dx, w in enumerate(row) if w]
     if palette is None:
         count = 2 if levels is None else levels
         if integer:  # lowest + i * span / (count - 1), rounded half up, in exact integers
             span = highest - lowest
-            choices = [lowest + (2 * i * span + count - 1) // (2 * (count - 1))
-                       for i in range(count)]
+            choices = [
+                lowest + (2 * i * span + count - 1) // (2 * (count - 1)) for i in range(count)
+            ]
         else:
             choices = [i / (count - 1) for i in range(count)]
     else:
-        colours = [[int(v) if integer else float(v) for v in np.atleast_1d(colour)]
-                   for colour in np.asarray(palette).reshape(len(palette), -1)]
-    pushed = [[[0 if integer else 0.0] * channels for _ in range(width)]
-              for _ in range(height)]
+        colours = [
+            [int(v) if integer else float(v) for v in np.atleast_1d(colour)]
+            for colour in np.asarray(palette).reshape(len(palette), -1)
+        ]
+    pushed = [[[0 if integer else 0.0] * channels for _ in range(width)] for _ in range(height)]
     out = np.empty_like(pixels)
     for y in range(height):
         backwards = serpentine and y % 2 == 1
-        for x in (range(width - 1, -1, -1) if backwards else range(width)):
+        for x in range(width - 1, -1, -1) if backwards else range(width):
             values = []
             for c in range(channels):
                 sample, total = pixels[y, x, c], pushed[y][x][c]
@@ -181,14 +188,14 @@ def dither_reference(image, levels=None, palette=None, method="floyd-steinberg",
             elif pillow_threshold:
                 chosen = [highest if values[0] > 128 else lowest]
             else:
-                chosen = [min(choices, key=lambda level: (abs(level - v), level))
-                          for v in values]
+                chosen = [min(choices, key=lambda level: (abs(level - v), level)) for v in values]
             for c in range(channels):
                 out[y, x, c] = chosen[c]
                 error = values[c] - chosen[c]
                 for dy, dx, weight in taps:
                     yy, xx = y + dy, x - dx if backwards else x + dx
                     if yy < height and 0 <= xx < width:
-                        pushed[yy][xx][c] += weight * error if integer else \
-                            error * (weight / divisor)
+                        pushed[yy][xx][c] += (
+                            weight * error if integer else error * (weight / divisor)
+                        )
     return out.reshape(image.shape)

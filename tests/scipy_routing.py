@@ -18,23 +18,34 @@ from scipy._lib import _array_api
 
 from cconv import ndimage as cconv_ndimage
 
-_INTEGER_ROUNDING = ("cconv rounds integer outputs to nearest and saturates them; scipy "
-                     "truncates toward zero")
-_UNSIGNED_WRAP = ("the test's reference is two correlate1d calls on an unsigned image, whose "
-                  "negative differences scipy wraps and cconv saturates at 0; cconv's sobel and "
-                  "prewitt keep the difference in floating point until the end")
-_ROUNDED_ONCE = ("the test adds (or squares) integer results of separate gaussian_filter "
-                 "calls, each rounded; cconv combines them in floating point and rounds once")
+_INTEGER_ROUNDING = (
+    "cconv rounds integer outputs to nearest and saturates them; scipy truncates toward zero"
+)
+_UNSIGNED_WRAP = (
+    "the test's reference is two correlate1d calls on an unsigned image, whose "
+    "negative differences scipy wraps and cconv saturates at 0; cconv's sobel and "
+    "prewitt keep the difference in floating point until the end"
+)
+_ROUNDED_ONCE = (
+    "the test adds (or squares) integer results of separate gaussian_filter "
+    "calls, each rounded; cconv combines them in floating point and rounds once"
+)
 _FLOAT16 = "cconv filters float16 images (through float32); scipy raises RuntimeError"
 
 # test id (a prefix of pytest's node name) -> reason
 EXPECTED_FAILURES = {
     "test_uniform_filter1d_roundoff_errors": _INTEGER_ROUNDING,
     "test_gaussian_filter_float16": _FLOAT16,
-    **{f"test_{name}0{n}[numpy-uint": _UNSIGNED_WRAP
-       for name in ("sobel", "prewitt") for n in (1, 2, 3)},
-    **{f"test_{name}0{n}[numpy-int32]": _ROUNDED_ONCE
-       for name in ("gaussian_laplace", "gaussian_gradient_magnitude") for n in (1, 2)},
+    **{
+        f"test_{name}0{n}[numpy-uint": _UNSIGNED_WRAP
+        for name in ("sobel", "prewitt")
+        for n in (1, 2, 3)
+    },
+    **{
+        f"test_{name}0{n}[numpy-int32]": _ROUNDED_ONCE
+        for name in ("gaussian_laplace", "gaussian_gradient_magnitude")
+        for n in (1, 2)
+    },
 }
 
 

@@ -48,8 +48,9 @@ def test_correlate_matches_reference(simd_level, dtype, mode, kernel_shape, imag
 @pytest.mark.parametrize("image_shape", IMAGE_SHAPES, ids=str)
 @pytest.mark.parametrize("kernel_shape", KERNEL_SHAPES, ids=str)
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64],
-                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize(
+    "dtype", [np.uint8, np.float32, np.float64], ids=lambda d: np.dtype(d).name
+)
 def test_convolve_matches_reference(simd_level, dtype, mode, kernel_shape, image_shape):
     rng = np.random.default_rng(7)
     image = random_image(image_shape, dtype, rng)
@@ -78,8 +79,23 @@ def test_engine_refuses_pairs_it_was_not_compiled_for():
     image = np.zeros((1, 4, 4), np.uint16)
     no_factor = np.empty(0)
     with pytest.raises(TypeError, match="outputs are the image's type"):
-        engine.correlate(image, np.zeros((1, 4, 4), np.uint8), np.ones((1, 1)), no_factor,
-                         no_factor, engine.PATHS["direct"], 1, 0, 0, 0, 0.0, 0.0, 0.0, 1, False)
+        engine.correlate(
+            image,
+            np.zeros((1, 4, 4), np.uint8),
+            np.ones((1, 1)),
+            no_factor,
+            no_factor,
+            engine.PATHS["direct"],
+            1,
+            0,
+            0,
+            0,
+            0.0,
+            0.0,
+            0.0,
+            1,
+            False,
+        )
 
 
 def test_impulse_response_shows_correlation_and_convolution_orientation():
@@ -99,8 +115,15 @@ def test_even_kernel_anchor_is_at_size_over_two():
 
 @pytest.mark.parametrize(
     ("value", "weight", "expected"),
-    [(1, 0.5, 0), (3, 0.5, 2), (5, 0.5, 2), (3, -0.5, 0), (200, 2.0, 255), (150, 2.0, 255),
-     (10, 1.25, 12)],
+    [
+        (1, 0.5, 0),
+        (3, 0.5, 2),
+        (5, 0.5, 2),
+        (3, -0.5, 0),
+        (200, 2.0, 255),
+        (150, 2.0, 255),
+        (10, 1.25, 12),
+    ],
 )
 def test_uint8_rounds_half_to_even_and_saturates(simd_level, value, weight, expected):
     image = np.full((3, 4), value, np.uint8)
@@ -150,8 +173,9 @@ def test_kernel_much_larger_than_image(simd_level, mode):
     image = rng.standard_normal((3, 2, 2))
     kernel = rng.standard_normal((31, 24))
     result = cconv.correlate(image, kernel, mode=mode, cval=2.0)
-    assert_matches_reference(result, reference_filter(image, kernel, mode, 2.0), kernel, image,
-                             cval=2.0)
+    assert_matches_reference(
+        result, reference_filter(image, kernel, mode, 2.0), kernel, image, cval=2.0
+    )
 
 
 def test_batch_equals_each_image_alone():
@@ -163,8 +187,9 @@ def test_batch_equals_each_image_alone():
         np.testing.assert_array_equal(together[i], cconv.correlate(batch[i], kernel, mode="wrap"))
 
 
-@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64],
-                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize(
+    "dtype", [np.uint8, np.float32, np.float64], ids=lambda d: np.dtype(d).name
+)
 def test_results_are_bit_identical_for_any_thread_count(simd_level, dtype):
     rng = np.random.default_rng(2)
     image = random_image((3, 97, 61, 3), dtype, rng)
@@ -174,8 +199,11 @@ def test_results_are_bit_identical_for_any_thread_count(simd_level, dtype):
         np.testing.assert_array_equal(cconv.correlate(image, kernel, threads=threads), single)
 
 
-@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint32, np.int64, np.uint64, np.float16],
-                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize(
+    "dtype",
+    [np.int8, np.int32, np.uint32, np.int64, np.uint64, np.float16],
+    ids=lambda d: np.dtype(d).name,
+)
 def test_other_real_dtypes_are_computed_through_a_wider_type(dtype):
     rng = np.random.default_rng(4)
     if np.dtype(dtype).kind == "f":

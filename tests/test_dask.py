@@ -57,17 +57,21 @@ def test_equal_to_the_call_in_memory(function, chunking, kernel, mode):
     np.testing.assert_array_equal(result.compute(), expected)
 
 
-@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.int32, np.float32,
-                                   np.float64, np.float16, np.int8])
-@pytest.mark.parametrize("shape, chunks", [((33, 41), (10, 7)), ((30, 28, 4), (8, 9, 1)),
-                                           ((3, 21, 19, 2), (2, 5, 6, 1))])
+@pytest.mark.parametrize(
+    "dtype", [np.uint8, np.uint16, np.int16, np.int32, np.float32, np.float64, np.float16, np.int8]
+)
+@pytest.mark.parametrize(
+    "shape, chunks", [((33, 41), (10, 7)), ((30, 28, 4), (8, 9, 1)), ((3, 21, 19, 2), (2, 5, 6, 1))]
+)
 def test_dtypes_channels_and_batches(dtype, shape, chunks):
     image = _image(dtype, shape)
     lazy = da.from_array(image, chunks=chunks)
-    for kernel, options in [(KERNELS["4x6 even"], {"mode": "mirror", "dtype": np.float32}),
-                            (KERNELS["5x5 gaussian"], {"mode": "wrap"}),
-                            (KERNELS["9x9 box"], {"mode": "constant", "cval": -3}),
-                            (KERNELS["3x3 random"], {"mode": "reflect", "origin": (1, -1)})]:
+    for kernel, options in [
+        (KERNELS["4x6 even"], {"mode": "mirror", "dtype": np.float32}),
+        (KERNELS["5x5 gaussian"], {"mode": "wrap"}),
+        (KERNELS["9x9 box"], {"mode": "constant", "cval": -3}),
+        (KERNELS["3x3 random"], {"mode": "reflect", "origin": (1, -1)}),
+    ]:
         result = cconv.correlate(lazy, kernel, **options).compute()
         expected = cconv.correlate(image, kernel, **options)
         if _float_box(image, kernel):
@@ -82,11 +86,18 @@ def _float_box(image, kernel):
     return image.dtype.kind == "f" and cconv.choose_method(kernel, image.dtype) == "box"
 
 
-@pytest.mark.parametrize("name, options", [
-    ("blur", {"size": 5}), ("gaussian_blur", {"sigma": 2.0}), ("sharpen", {"amount": 2}),
-    ("unsharp_mask", {"sigma": 1.5, "amount": 1.0}), ("emboss", {}), ("edges", {}),
-    ("edges", {"method": "max"}),
-])
+@pytest.mark.parametrize(
+    "name, options",
+    [
+        ("blur", {"size": 5}),
+        ("gaussian_blur", {"sigma": 2.0}),
+        ("sharpen", {"amount": 2}),
+        ("unsharp_mask", {"sigma": 1.5, "amount": 1.0}),
+        ("emboss", {}),
+        ("edges", {}),
+        ("edges", {"method": "max"}),
+    ],
+)
 @pytest.mark.parametrize("mode", MODES)
 def test_named_filters(name, options, mode):
     image = _image(np.uint8, (45, 52, 3))
@@ -95,8 +106,9 @@ def test_named_filters(name, options, mode):
     expected = getattr(cconv, name)(image, mode=mode, **options)
     np.testing.assert_array_equal(result.compute(), expected)
     lazy_filter = cconv.filter(lazy, "outline", offset=128, mode=mode)
-    np.testing.assert_array_equal(lazy_filter.compute(),
-                                  cconv.filter(image, "outline", offset=128, mode=mode))
+    np.testing.assert_array_equal(
+        lazy_filter.compute(), cconv.filter(image, "outline", offset=128, mode=mode)
+    )
 
 
 def test_the_path_is_the_whole_images():
@@ -114,7 +126,8 @@ def test_the_path_is_the_whole_images():
     assert np.count_nonzero(chunked != whole) <= image.size // 10000
     np.testing.assert_array_equal(
         cconv.correlate(lazy, kernel, method="direct").compute(),
-        cconv.correlate(image, kernel, method="direct"))
+        cconv.correlate(image, kernel, method="direct"),
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -128,8 +141,10 @@ def test_any_chunking(data):
     function = data.draw(st.sampled_from([cconv.correlate, cconv.convolve]))
     image = _image(np.float32, (height, width))
     lazy = da.from_array(image, chunks=(rows, columns))
-    np.testing.assert_array_equal(function(lazy, kernel, mode=mode, cval=2.0).compute(),
-                                  function(image, kernel, mode=mode, cval=2.0))
+    np.testing.assert_array_equal(
+        function(lazy, kernel, mode=mode, cval=2.0).compute(),
+        function(image, kernel, mode=mode, cval=2.0),
+    )
 
 
 def _split(data, length):
@@ -148,7 +163,8 @@ def test_nothing_is_computed_before_compute():
         return block
 
     source = da.zeros((60, 60), chunks=20, dtype=np.uint8).map_blocks(
-        make, dtype=np.uint8, meta=np.empty((0, 0), np.uint8))
+        make, dtype=np.uint8, meta=np.empty((0, 0), np.uint8)
+    )
     lazy = cconv.gaussian_blur(cconv.correlate(source, KERNELS["3x3 random"]), sigma=2)
     assert calls == [] and isinstance(lazy, da.Array)
     lazy.compute()
@@ -187,10 +203,17 @@ def test_one_engine_thread_per_dask_task_by_default(monkeypatch):
 
 
 def test_import_cconv_does_not_import_dask(tmp_path):
-    code = "import sys, numpy, cconv; cconv.correlate(numpy.zeros((4, 4)), [[1.0]]); " \
-           "cconv.blur(numpy.zeros((4, 4))); print('dask' in sys.modules)"
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, cwd=tmp_path)
+    code = (
+        "import sys, numpy, cconv; cconv.correlate(numpy.zeros((4, 4)), [[1.0]]); "
+        "cconv.blur(numpy.zeros((4, 4))); print('dask' in sys.modules)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
     assert run.stdout.strip() == "False", run.stderr
 
 
@@ -198,14 +221,20 @@ def test_on_a_distributed_cluster_of_processes():
     distributed = pytest.importorskip("distributed")
     image = _image(np.uint8, (120, 90, 3))
     lazy = da.from_array(image, chunks=(50, 40, 3))
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         with distributed.Client(cluster) as client:
-            futures = client.compute([cconv.convolve(lazy, KERNELS["4x6 even"], mode="wrap"),
-                                      cconv.edges(lazy, mode="mirror")])
+            futures = client.compute(
+                [
+                    cconv.convolve(lazy, KERNELS["4x6 even"], mode="wrap"),
+                    cconv.edges(lazy, mode="mirror"),
+                ]
+            )
             convolved, edges = client.gather(futures)
-    np.testing.assert_array_equal(convolved, cconv.convolve(image, KERNELS["4x6 even"],
-                                                            mode="wrap"))
+    np.testing.assert_array_equal(
+        convolved, cconv.convolve(image, KERNELS["4x6 even"], mode="wrap")
+    )
     np.testing.assert_array_equal(edges, cconv.edges(image, mode="mirror"))
 
 
@@ -234,12 +263,16 @@ def test_larger_than_memory_from_zarr_to_zarr(tmp_path):
     pytest.importorskip("zarr")
     height, width, chunk = 65536, 4096, 1024
     source, target = str(tmp_path / "in.zarr"), str(tmp_path / "out.zarr")
-    noise = da.random.default_rng(7).integers(0, 256, (height, width), chunks=chunk,
-                                              dtype=np.uint8)
+    noise = da.random.default_rng(7).integers(0, 256, (height, width), chunks=chunk, dtype=np.uint8)
     noise.to_zarr(source)
-    run = subprocess.run([sys.executable, "-c", LARGER_THAN_MEMORY, source, target],
-                         capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600,
-                         cwd=tmp_path)  # not a clone's root, whose cconv/ would shadow the build
+    run = subprocess.run(
+        [sys.executable, "-c", LARGER_THAN_MEMORY, source, target],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
+        cwd=tmp_path,
+    )  # not a clone's root, whose cconv/ would shadow the build
     assert run.returncode == 0, run.stderr[-3000:]
     usage = json.loads(run.stdout.strip().splitlines()[-1])
     grew_mib = (usage["peak_kib"] - usage["before_kib"]) / 1024
@@ -249,11 +282,12 @@ def test_larger_than_memory_from_zarr_to_zarr(tmp_path):
     for top, left in [(0, 0), (30000, 1900), (height - 500, width - 700), (1020, 0)]:
         rows = slice(max(0, top - reach), min(height, top + 500 + reach))
         columns = slice(max(0, left - reach), min(width, left + 700 + reach))
-        around = cconv.gaussian_blur(original[rows, columns].compute(), sigma=3.0,
-                                     mode="reflect")
-        tile = around[top - rows.start:top - rows.start + 500,
-                      left - columns.start:left - columns.start + 700]
-        np.testing.assert_array_equal(result[top:top + 500, left:left + 700].compute(), tile)
+        around = cconv.gaussian_blur(original[rows, columns].compute(), sigma=3.0, mode="reflect")
+        tile = around[
+            top - rows.start : top - rows.start + 500,
+            left - columns.start : left - columns.start + 700,
+        ]
+        np.testing.assert_array_equal(result[top : top + 500, left : left + 700].compute(), tile)
 
 
 def test_store_checks_the_targets_shape():

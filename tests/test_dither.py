@@ -32,8 +32,9 @@ def test_kernels_agree_with_the_literature():
     for name, (matrix, divisor) in DIFFUSION_MATRICES.items():
         own_divisor, taps = dithering.DIFFUSION_KERNELS[name]
         centre = len(matrix[0]) // 2
-        written = {(dy, dx - centre): w for dy, row in enumerate(matrix)
-                   for dx, w in enumerate(row) if w}
+        written = {
+            (dy, dx - centre): w for dy, row in enumerate(matrix) for dx, w in enumerate(row) if w
+        }
         assert own_divisor == divisor and dict(((dy, dx), w) for dy, dx, w in taps) == written
 
 
@@ -47,7 +48,8 @@ def test_levels_equal_the_reference(method, serpentine, dtype):
         got = cconv.dither(image, levels, method=method, serpentine=serpentine)
         assert got.dtype == image.dtype and got.shape == image.shape
         np.testing.assert_array_equal(
-            got, dither_reference(image, levels, method=method, serpentine=serpentine))
+            got, dither_reference(image, levels, method=method, serpentine=serpentine)
+        )
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -59,26 +61,43 @@ def test_palette_equals_the_reference(method, serpentine, dtype):
     palette = random_palette(rng, 6, 3, dtype)
     got = cconv.dither(image, palette=palette, method=method, serpentine=serpentine)
     np.testing.assert_array_equal(
-        got, dither_reference(image, palette=palette, method=method, serpentine=serpentine))
+        got, dither_reference(image, palette=palette, method=method, serpentine=serpentine)
+    )
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (1, 40), (40, 1), (2, 3), (5, 2), (33, 70), (6, 9, 1),
-                                   (6, 9, 2), (6, 9, 4), (7, 5, 9)])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        (1, 1),
+        (1, 40),
+        (40, 1),
+        (2, 3),
+        (5, 2),
+        (33, 70),
+        (6, 9, 1),
+        (6, 9, 2),
+        (6, 9, 4),
+        (7, 5, 9),
+    ],
+)
 def test_shapes(shape):
     """Rows narrower than a chunk or the wavefront's lag, fewer rows than a band, channel
     counts up to past the engine's 8 (dithered in groups)."""
     rng = np.random.default_rng(3)
     image = random_image(rng, shape, np.uint8)
     for method in ("floyd-steinberg", "stucki"):
-        np.testing.assert_array_equal(cconv.dither(image, 4, method=method),
-                                      dither_reference(image, 4, method=method))
+        np.testing.assert_array_equal(
+            cconv.dither(image, 4, method=method), dither_reference(image, 4, method=method)
+        )
 
 
 def test_gray_palette_and_extreme_levels():
     rng = np.random.default_rng(4)
     image = random_image(rng, (17, 19), np.uint16)
-    np.testing.assert_array_equal(cconv.dither(image, palette=[0, 1000, 65535]),
-                                  dither_reference(image, palette=[[0], [1000], [65535]]))
+    np.testing.assert_array_equal(
+        cconv.dither(image, palette=[0, 1000, 65535]),
+        dither_reference(image, palette=[[0], [1000], [65535]]),
+    )
     np.testing.assert_array_equal(cconv.dither(image, 65536), image)  # every value a level
     small = random_image(rng, (17, 19), np.int8)
     np.testing.assert_array_equal(cconv.dither(small, 256), small)
@@ -98,8 +117,11 @@ def test_pillow_arithmetic():
     # the same average tone as Pillow's over a gradient
     ramp = np.tile(np.linspace(0, 255, 256).astype(np.uint8), (64, 1))
     ours = cconv.dither(ramp).reshape(64, 16, 16).mean(axis=(0, 2))
-    theirs = (np.asarray(Image.fromarray(ramp).convert("1"), float) * 255).reshape(
-        64, 16, 16).mean(axis=(0, 2))
+    theirs = (
+        (np.asarray(Image.fromarray(ramp).convert("1"), float) * 255)
+        .reshape(64, 16, 16)
+        .mean(axis=(0, 2))
+    )
     np.testing.assert_allclose(ours, theirs, atol=4)
 
 
@@ -108,8 +130,11 @@ def test_keeps_tone_and_leaves_input_alone():
     before = image.copy()
     result = cconv.dither(image)
     assert set(np.unique(result)) <= {0.0, 1.0}
-    np.testing.assert_allclose(result.mean(axis=0).reshape(20, 10).mean(axis=1),
-                               image.mean(axis=0).reshape(20, 10).mean(axis=1), atol=0.03)
+    np.testing.assert_allclose(
+        result.mean(axis=0).reshape(20, 10).mean(axis=1),
+        image.mean(axis=0).reshape(20, 10).mean(axis=1),
+        atol=0.03,
+    )
     np.testing.assert_array_equal(image, before)
 
 
@@ -138,33 +163,40 @@ def test_float16_and_byte_order():
     assert got.dtype == np.float16
     np.testing.assert_array_equal(got, dither_reference(image.astype(np.float32), 5))
     swapped = random_image(rng, (7, 8), np.uint16).astype(">u2")
-    np.testing.assert_array_equal(cconv.dither(swapped), dither_reference(swapped.astype(
-        np.uint16)))
+    np.testing.assert_array_equal(
+        cconv.dither(swapped), dither_reference(swapped.astype(np.uint16))
+    )
 
 
-@pytest.mark.parametrize("call, error, words", [
-    (lambda a: cconv.dither(a, method="nope"), ValueError, "method"),
-    (lambda a: cconv.dither(a, method=3), TypeError, "method"),
-    (lambda a: cconv.dither(a, 1), ValueError, "levels"),
-    (lambda a: cconv.dither(a, 257), ValueError, "levels"),
-    (lambda a: cconv.dither(a, 2.5), TypeError, "levels"),
-    (lambda a: cconv.dither(a, True), TypeError, "levels"),
-    (lambda a: cconv.dither(a, 2, palette=[0, 255]), ValueError, "levels"),
-    (lambda a: cconv.dither(a, palette=[[0, 0], [255, 255]]), ValueError, "palette"),
-    (lambda a: cconv.dither(a, palette=[0, 256]), ValueError, "palette"),
-    (lambda a: cconv.dither(a, palette=[0, 0.5]), ValueError, "palette"),
-    (lambda a: cconv.dither(a, palette=[]), ValueError, "palette"),
-    (lambda a: cconv.dither(a, palette=range(257)), ValueError, "palette"),
-    (lambda a: cconv.dither(a, palette=[np.nan]), ValueError, "palette"),
-    (lambda a: cconv.dither(a, palette="red"), TypeError, "palette"),
-    (lambda a: cconv.dither(a, serpentine="yes"), TypeError, "serpentine"),
-    (lambda a: cconv.dither(a, threads=0), ValueError, "threads"),
-    (lambda a: cconv.dither(a.astype(np.int64)), TypeError, "image"),
-    (lambda a: cconv.dither(a.astype(bool)), TypeError, "image"),
-    (lambda a: cconv.dither(a[0]), ValueError, "image"),
-    (lambda a: cconv.dither(np.zeros((2, 2, 9)), palette=np.zeros((2, 9))), ValueError,
-     "palette"),
-])
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda a: cconv.dither(a, method="nope"), ValueError, "method"),
+        (lambda a: cconv.dither(a, method=3), TypeError, "method"),
+        (lambda a: cconv.dither(a, 1), ValueError, "levels"),
+        (lambda a: cconv.dither(a, 257), ValueError, "levels"),
+        (lambda a: cconv.dither(a, 2.5), TypeError, "levels"),
+        (lambda a: cconv.dither(a, True), TypeError, "levels"),
+        (lambda a: cconv.dither(a, 2, palette=[0, 255]), ValueError, "levels"),
+        (lambda a: cconv.dither(a, palette=[[0, 0], [255, 255]]), ValueError, "palette"),
+        (lambda a: cconv.dither(a, palette=[0, 256]), ValueError, "palette"),
+        (lambda a: cconv.dither(a, palette=[0, 0.5]), ValueError, "palette"),
+        (lambda a: cconv.dither(a, palette=[]), ValueError, "palette"),
+        (lambda a: cconv.dither(a, palette=range(257)), ValueError, "palette"),
+        (lambda a: cconv.dither(a, palette=[np.nan]), ValueError, "palette"),
+        (lambda a: cconv.dither(a, palette="red"), TypeError, "palette"),
+        (lambda a: cconv.dither(a, serpentine="yes"), TypeError, "serpentine"),
+        (lambda a: cconv.dither(a, threads=0), ValueError, "threads"),
+        (lambda a: cconv.dither(a.astype(np.int64)), TypeError, "image"),
+        (lambda a: cconv.dither(a.astype(bool)), TypeError, "image"),
+        (lambda a: cconv.dither(a[0]), ValueError, "image"),
+        (
+            lambda a: cconv.dither(np.zeros((2, 2, 9)), palette=np.zeros((2, 9))),
+            ValueError,
+            "palette",
+        ),
+    ],
+)
 def test_errors_name_the_argument(call, error, words):
     with pytest.raises(error, match=words):
         call(np.zeros((4, 4), np.uint8))
@@ -181,12 +213,14 @@ def test_pillow_modes():
     palette = [[0, 0, 0], [255, 255, 255], [200, 30, 30], [20, 20, 180]]
     indexed = cconv.dither(Image.fromarray(rgb), palette=palette)
     assert indexed.mode == "P"
-    np.testing.assert_array_equal(np.asarray(indexed.convert("RGB")),
-                                  dither_reference(rgb, palette=palette))
+    np.testing.assert_array_equal(
+        np.asarray(indexed.convert("RGB")), dither_reference(rgb, palette=palette)
+    )
     gray_palette = cconv.dither(Image.fromarray(gray), palette=[0, 100, 255])
     assert gray_palette.mode == "P"
-    np.testing.assert_array_equal(np.asarray(gray_palette.convert("L")),
-                                  dither_reference(gray, palette=[[0], [100], [255]]))
+    np.testing.assert_array_equal(
+        np.asarray(gray_palette.convert("L")), dither_reference(gray, palette=[[0], [100], [255]])
+    )
     rgba = np.concatenate([rgb, rng.integers(0, 256, (20, 30, 1), dtype=np.uint8)], axis=-1)
     result = cconv.dither(Image.fromarray(rgba), 2)
     assert result.mode == "RGBA"
@@ -204,13 +238,18 @@ def test_dask_equals_memory():
     rng = np.random.default_rng(11)
     image = random_image(rng, (3, 40, 50, 3), np.uint8)
     lazy = cconv.dither(da.from_array(image, chunks=(1, 16, 16, 1)), 3, method="atkinson")
-    assert isinstance(lazy, da.Array) and lazy.chunks == ((1, 1, 1), (16, 16, 8),
-                                                           (16, 16, 16, 2), (1, 1, 1))
+    assert isinstance(lazy, da.Array) and lazy.chunks == (
+        (1, 1, 1),
+        (16, 16, 8),
+        (16, 16, 16, 2),
+        (1, 1, 1),
+    )
     np.testing.assert_array_equal(lazy.compute(), cconv.dither(image, 3, method="atkinson"))
     palette = [[0, 0, 0], [255, 0, 0], [255, 255, 255]]
     np.testing.assert_array_equal(
         cconv.dither(da.from_array(image, chunks=(2, 16, 16, 1)), palette=palette).compute(),
-        cconv.dither(image, palette=palette))
+        cconv.dither(image, palette=palette),
+    )
     with pytest.raises(ValueError, match="levels"):
         cconv.dither(da.from_array(image), 1)
 
@@ -218,8 +257,10 @@ def test_dask_equals_memory():
 def test_as_a_named_filter():
     rng = np.random.default_rng(12)
     image = rng.integers(0, 256, (10, 12), dtype=np.uint8)
-    np.testing.assert_array_equal(cconv.filter(image, "dither", levels=3, method="burkes"),
-                                  dither_reference(image, 3, method="burkes"))
+    np.testing.assert_array_equal(
+        cconv.filter(image, "dither", levels=3, method="burkes"),
+        dither_reference(image, 3, method="burkes"),
+    )
     with pytest.raises(ValueError, match="mode"):
         cconv.filter(image, "dither", mode="wrap")
 
@@ -230,11 +271,13 @@ def test_palette_cache_of_8_bit_images(channels):
     rng = np.random.default_rng(13)
     image = (rng.integers(0, 4, (30, 40, channels)) * 60).astype(np.uint8)
     palette = rng.integers(0, 256, (7, channels))
-    np.testing.assert_array_equal(cconv.dither(image, palette=palette),
-                                  dither_reference(image, palette=palette))
+    np.testing.assert_array_equal(
+        cconv.dither(image, palette=palette), dither_reference(image, palette=palette)
+    )
     signed = (image.astype(np.int16) - 128).astype(np.int8)
-    np.testing.assert_array_equal(cconv.dither(signed, palette=palette - 128),
-                                  dither_reference(signed, palette=palette - 128))
+    np.testing.assert_array_equal(
+        cconv.dither(signed, palette=palette - 128), dither_reference(signed, palette=palette - 128)
+    )
 
 
 @pytest.mark.parametrize("threads", [2, 3, 7])
@@ -251,8 +294,9 @@ def test_one_image_on_several_threads(threads, shape):
         for one, result in zip(images, got[None] if image.ndim < 4 else got):
             np.testing.assert_array_equal(result, dither_reference(one, 3, method=method))
     floats = rng.uniform(0, 1, shape)
-    np.testing.assert_array_equal(cconv.dither(floats, threads=threads),
-                                  cconv.dither(floats, threads=1))
+    np.testing.assert_array_equal(
+        cconv.dither(floats, threads=threads), cconv.dither(floats, threads=1)
+    )
     if image.ndim >= 3:
         palette = rng.integers(0, 256, (5, shape[-1]))
         got = cconv.dither(image, palette=palette, threads=threads)

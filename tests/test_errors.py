@@ -15,8 +15,11 @@ KERNEL = np.ones((3, 3))
         (np.zeros((4, 4), bool), TypeError, "image"),
         (np.zeros((4, 4), complex), TypeError, "image"),
         (np.array([[object(), 1]], dtype=object), TypeError, "image"),
-        (np.zeros((4, 4), np.longdouble) if np.dtype(np.longdouble).itemsize > 8 else "text",
-         TypeError, "image"),
+        (
+            np.zeros((4, 4), np.longdouble) if np.dtype(np.longdouble).itemsize > 8 else "text",
+            TypeError,
+            "image",
+        ),
         ([[1, 2], [3]], TypeError, "image"),
         (np.zeros(5), ValueError, r"image.*\(5,\)"),
         (np.zeros((1, 2, 3, 4, 5)), ValueError, "image"),

@@ -41,14 +41,12 @@ def assert_fft_close(result, reference, kernel, image):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 def test_fft_matches_reference(dtype, mode, kernel_shape, image_shape):
-    rng = np.random.default_rng(zlib.crc32(repr((dtype, mode, kernel_shape, image_shape))
-                                           .encode()))
+    rng = np.random.default_rng(zlib.crc32(repr((dtype, mode, kernel_shape, image_shape)).encode()))
     image = random_image(image_shape, dtype, rng)
     kernel = random_kernel(kernel_shape, rng)
     reference = reference_filter(image, kernel, mode, cval=-9.0)
     for threads in (1, 3):
-        result = cconv.correlate(image, kernel, mode=mode, cval=-9.0, threads=threads,
-                                 method="fft")
+        result = cconv.correlate(image, kernel, mode=mode, cval=-9.0, threads=threads, method="fft")
         assert result.dtype == image.dtype and result.shape == image.shape
         assert_fft_close(result, reference, kernel, image)
     flipped = reference_filter(image, kernel, mode, cval=-9.0, convolve=True)
@@ -62,8 +60,9 @@ def test_fft_results_do_not_depend_on_threads():
     kernel = random_kernel((21, 24), rng)
     single = cconv.correlate(image, kernel, threads=1, method="fft")
     for threads in (2, 5):
-        np.testing.assert_array_equal(cconv.correlate(image, kernel, threads=threads,
-                                                      method="fft"), single)
+        np.testing.assert_array_equal(
+            cconv.correlate(image, kernel, threads=threads, method="fft"), single
+        )
 
 
 def test_fft_output_dtypes_and_out():
@@ -71,10 +70,15 @@ def test_fft_output_dtypes_and_out():
     image = random_image((30, 26, 3), np.uint8, rng)
     kernel = random_kernel((9, 11), rng) * 40  # results far outside [0, 255]: saturation
     reference = reference_filter(image, kernel)
-    assert_fft_close(cconv.correlate(image, kernel, method="fft", dtype=np.float32),
-                     reference.astype(np.float32), kernel, image)
-    assert_fft_close(cconv.correlate(image, kernel, method="fft", dtype=np.int16),
-                     reference, kernel, image)
+    assert_fft_close(
+        cconv.correlate(image, kernel, method="fft", dtype=np.float32),
+        reference.astype(np.float32),
+        kernel,
+        image,
+    )
+    assert_fft_close(
+        cconv.correlate(image, kernel, method="fft", dtype=np.int16), reference, kernel, image
+    )
     saturated = cconv.correlate(image, kernel, method="fft")
     assert saturated.min() == 0 and saturated.max() == 255
     assert_fft_close(saturated, reference, kernel, image)
@@ -83,8 +87,9 @@ def test_fft_output_dtypes_and_out():
     np.testing.assert_array_equal(in_place, saturated)
 
 
-@pytest.mark.parametrize("mode, cval", [("nearest", 0.0), ("constant", np.inf),
-                                         ("constant", np.nan)])
+@pytest.mark.parametrize(
+    "mode, cval", [("nearest", 0.0), ("constant", np.inf), ("constant", np.nan)]
+)
 def test_non_finite_samples_take_the_direct_path(mode, cval):
     # An FFT would spread NaN or infinity over the whole image; the direct path keeps each
     # inside the windows that read it (and skips zero weights, as scipy).
@@ -94,7 +99,8 @@ def test_non_finite_samples_take_the_direct_path(mode, cval):
     for source in (image, np.zeros((12, 15), np.uint8)):
         expected = cconv.correlate(source, kernel, mode=mode, cval=cval, method="direct")
         np.testing.assert_array_equal(
-            cconv.correlate(source, kernel, mode=mode, cval=cval, method="fft"), expected)
+            cconv.correlate(source, kernel, mode=mode, cval=cval, method="fft"), expected
+        )
 
 
 def test_auto_takes_the_fft_path_only_where_it_pays(monkeypatch):
@@ -122,13 +128,16 @@ def test_auto_takes_the_fft_path_only_where_it_pays(monkeypatch):
     image = random_image((31, 29, 3), np.uint16, rng)
     kernel = random_kernel((21, 20), rng)
     assert cconv.choose_method(kernel, np.uint16, image.shape) == "fft"
-    np.testing.assert_array_equal(cconv.correlate(image, kernel),
-                                  cconv.correlate(image, kernel, method="fft"))
-    assert_matches_reference(cconv.correlate(image, kernel), reference_filter(image, kernel),
-                             kernel, image)
+    np.testing.assert_array_equal(
+        cconv.correlate(image, kernel), cconv.correlate(image, kernel, method="fft")
+    )
+    assert_matches_reference(
+        cconv.correlate(image, kernel), reference_filter(image, kernel), kernel, image
+    )
     floats = image.astype(np.float64)  # float64 outputs keep the direct path's error
-    np.testing.assert_array_equal(cconv.correlate(floats, kernel),
-                                  cconv.correlate(floats, kernel, method="direct"))
+    np.testing.assert_array_equal(
+        cconv.correlate(floats, kernel), cconv.correlate(floats, kernel, method="direct")
+    )
 
 
 @pytest.mark.parametrize("shape", [(5,), (0, 4), (3, 4.0), [3, 4], (1, 2, 3, 4, 5)])
@@ -183,12 +192,17 @@ def tile_kernel(shape, rng):
 def test_every_tile_size_matches_the_reference(tile, monkeypatch, simd_level):
     """Each tile size in turn (the others made costly), kernels from 1x2 to one less than the
     tile, images smaller and larger than a tile, gray and with channels."""
-    monkeypatch.setattr(cconv._fft, "TILE_NS", {n: 1.0 if n == tile else 1e9
-                                                for n in cconv._fft.TILE_NS})
+    monkeypatch.setattr(
+        cconv._fft, "TILE_NS", {n: 1.0 if n == tile else 1e9 for n in cconv._fft.TILE_NS}
+    )
     rng = np.random.default_rng(tile)
     # (the largest kernels leave steps of a few pixels: many tiles, on the small image only)
-    cases = [((1, 2), (tile // 2 + 7, tile + 1, 4)), ((tile // 4 + 1, tile // 2), (5, 9)),
-             ((tile // 2, 1), (tile + 13, 40, 3)), ((tile - 1, tile - 2), (5, 9))]
+    cases = [
+        ((1, 2), (tile // 2 + 7, tile + 1, 4)),
+        ((tile // 4 + 1, tile // 2), (5, 9)),
+        ((tile // 2, 1), (tile + 13, 40, 3)),
+        ((tile - 1, tile - 2), (5, 9)),
+    ]
     for index, (kernel_shape, shape) in enumerate(cases):
         kernel = tile_kernel(kernel_shape, rng)
         for dtype in (np.uint8, np.float32):
@@ -202,22 +216,25 @@ def test_every_tile_size_matches_the_reference(tile, monkeypatch, simd_level):
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
-@pytest.mark.parametrize("out_dtype", [None, np.float32, np.int16, np.uint8],
-                         ids=lambda d: str(d and np.dtype(d).name))
+@pytest.mark.parametrize(
+    "out_dtype", [None, np.float32, np.int16, np.uint8], ids=lambda d: str(d and np.dtype(d).name)
+)
 def test_tiles_match_the_reference(dtype, out_dtype, mode):
     rng = np.random.default_rng(zlib.crc32(repr((dtype, out_dtype, mode)).encode()))
-    for shape, kernel_shape in [((70, 90, 3), (31, 17)), ((45, 50), (63, 63)),
-                                ((2, 40, 33, 2), (20, 21)), ((1, 1), (15, 15))]:
+    for shape, kernel_shape in [
+        ((70, 90, 3), (31, 17)),
+        ((45, 50), (63, 63)),
+        ((2, 40, 33, 2), (20, 21)),
+        ((1, 1), (15, 15)),
+    ]:
         image = random_image(shape, dtype, rng)
         kernel = tile_kernel(kernel_shape, rng)
         reference = reference_filter(image, kernel, mode, cval=-3.0)
-        result = cconv.correlate(image, kernel, mode=mode, cval=-3.0, dtype=out_dtype,
-                                 method="fft")
+        result = cconv.correlate(image, kernel, mode=mode, cval=-3.0, dtype=out_dtype, method="fft")
         assert result.dtype == np.dtype(out_dtype or dtype)
         assert_within_tile_error(result, reference, kernel, image, cval=-3.0)
         flipped = reference_filter(image, kernel, mode, cval=-3.0, convolve=True)
-        result = cconv.convolve(image, kernel, mode=mode, cval=-3.0, dtype=out_dtype,
-                                method="fft")
+        result = cconv.convolve(image, kernel, mode=mode, cval=-3.0, dtype=out_dtype, method="fft")
         assert_within_tile_error(result, flipped, kernel, image, cval=-3.0)
 
 
@@ -230,8 +247,9 @@ def test_tiles_are_bit_identical_for_any_thread_count():
         single = cconv.correlate(source, kernel, threads=1, method="fft", dtype=np.float32)
         for threads in (2, 3, 7):
             np.testing.assert_array_equal(
-                cconv.correlate(source, kernel, threads=threads, method="fft",
-                                dtype=np.float32), single)
+                cconv.correlate(source, kernel, threads=threads, method="fft", dtype=np.float32),
+                single,
+            )
 
 
 def test_tiles_error_bound_beside_a_bright_region():
@@ -262,8 +280,10 @@ def test_tiles_leave_nan_infinity_and_overflow_to_the_direct_path():
     for bad in (np.nan, np.inf, -np.inf):
         source = image.copy()
         source[50, 60] = bad
-        np.testing.assert_array_equal(cconv.correlate(source, kernel, method="fft"),
-                                      cconv.correlate(source, kernel, method="direct"))
+        np.testing.assert_array_equal(
+            cconv.correlate(source, kernel, method="fft"),
+            cconv.correlate(source, kernel, method="direct"),
+        )
     # sums of a tile's samples beyond float32's range: the direct path's finite results
     huge = np.full((100, 120), 1e36, np.float32)
     result = cconv.correlate(huge, kernel, method="fft")
@@ -291,8 +311,13 @@ def test_tiles_refuse_nothing_a_forced_fft_can_do_exactly():
     rng = np.random.default_rng(15)
     image = random_image((60, 50), np.uint8, rng)
     kernel = rng.uniform(0, 1, (30, 30))  # an absolute sum near 450
-    assert not cconv._fft.takes_tiles(np.dtype(np.uint8), np.dtype(np.uint8),
-                                      np.dtype(np.float32), kernel.shape,
-                                      cconv._fft.kernel_facts(kernel), np.dtype(np.uint8))
+    assert not cconv._fft.takes_tiles(
+        np.dtype(np.uint8),
+        np.dtype(np.uint8),
+        np.dtype(np.float32),
+        kernel.shape,
+        cconv._fft.kernel_facts(kernel),
+        np.dtype(np.uint8),
+    )
     result = cconv.correlate(image, kernel / 100, method="fft")
     assert_matches_reference(result, reference_filter(image, kernel / 100), kernel / 100, image)

@@ -23,15 +23,19 @@ def test_filters_on_arrays_equal_correlate_with_their_preset():
     ]
     for result, kernel in cases[:-1]:
         np.testing.assert_array_equal(result, cconv.correlate(RGB, kernel))
-    np.testing.assert_array_equal(cases[-1][0], cconv.correlate(RGB, kernels.gaussian(0.8),
-                                                                mode="wrap"))
+    np.testing.assert_array_equal(
+        cases[-1][0], cconv.correlate(RGB, kernels.gaussian(0.8), mode="wrap")
+    )
 
 
 def test_gaussian_blur_matches_scipy_gaussian_filter():
     ndimage = pytest.importorskip("scipy.ndimage")
     image = RNG.random((30, 40))
-    np.testing.assert_allclose(cconv.gaussian_blur(image, sigma=2.0, mode="mirror"),
-                               ndimage.gaussian_filter(image, 2.0, mode="mirror"), atol=1e-12)
+    np.testing.assert_allclose(
+        cconv.gaussian_blur(image, sigma=2.0, mode="mirror"),
+        ndimage.gaussian_filter(image, 2.0, mode="mirror"),
+        atol=1e-12,
+    )
 
 
 def test_edges_hypot_and_max():
@@ -39,12 +43,22 @@ def test_edges_hypot_and_max():
     gx = reference_filter(image, kernels.sobel_x())
     gy = reference_filter(image, kernels.sobel_y())
     np.testing.assert_allclose(cconv.edges(image), np.hypot(gx, gy), atol=1e-9)
-    np.testing.assert_allclose(cconv.edges(image, method="max"),
-                               np.maximum(np.maximum(gx, 0), np.maximum(gy, 0)), atol=1e-9)
+    np.testing.assert_allclose(
+        cconv.edges(image, method="max"),
+        np.maximum(np.maximum(gx, 0), np.maximum(gy, 0)),
+        atol=1e-9,
+    )
     as_uint8 = cconv.edges(RGB)
     assert as_uint8.dtype == np.uint8
-    expected = np.clip(np.rint(np.hypot(reference_filter(RGB, kernels.sobel_x()),
-                                        reference_filter(RGB, kernels.sobel_y()))), 0, 255)
+    expected = np.clip(
+        np.rint(
+            np.hypot(
+                reference_filter(RGB, kernels.sobel_x()), reference_filter(RGB, kernels.sobel_y())
+            )
+        ),
+        0,
+        255,
+    )
     assert np.abs(as_uint8.astype(int) - expected).max() <= 1
     with pytest.raises(ValueError, match="method"):
         cconv.edges(RGB, method="magnitude")
@@ -74,9 +88,16 @@ def test_filter_errors_name_the_problem():
 
 
 MODES_AND_SHAPES = [
-    ("L", (24, 31)), ("RGB", (24, 31, 3)), ("RGBA", (24, 31, 4)), ("LA", (24, 31, 2)),
-    ("CMYK", (24, 31, 4)), ("YCbCr", (24, 31, 3)), ("LAB", (24, 31, 3)),
-    ("I;16", (24, 31)), ("I", (24, 31)), ("F", (24, 31)),
+    ("L", (24, 31)),
+    ("RGB", (24, 31, 3)),
+    ("RGBA", (24, 31, 4)),
+    ("LA", (24, 31, 2)),
+    ("CMYK", (24, 31, 4)),
+    ("YCbCr", (24, 31, 3)),
+    ("LAB", (24, 31, 3)),
+    ("I;16", (24, 31)),
+    ("I", (24, 31)),
+    ("F", (24, 31)),
 ]
 
 
@@ -103,8 +124,9 @@ def test_palette_and_bilevel_images_come_back_as_rgb_and_l():
     palette = Image.fromarray(RGB).quantize(16)
     result = cconv.blur(palette)
     assert result.mode == "RGB"
-    np.testing.assert_array_equal(np.asarray(result),
-                                  cconv.blur(np.asarray(palette.convert("RGB"))))
+    np.testing.assert_array_equal(
+        np.asarray(result), cconv.blur(np.asarray(palette.convert("RGB")))
+    )
     transparent = palette.copy()
     transparent.info["transparency"] = 0
     assert cconv.blur(transparent).mode == "RGBA"
@@ -145,8 +167,13 @@ def test_kernel_filter_matches_pillow_kernel_in_the_interior(size, mode):
     weights = np.random.default_rng(size).integers(-3, 6, size=(size, size)).astype(float)
     weights[size // 2, size // 2] = 10
     picture = Image.fromarray(RGB if mode == "RGB" else RGB[..., 0])
-    theirs = np.asarray(picture.filter(ImageFilter.Kernel((size, size), weights.ravel().tolist(),
-                                                          scale=weights.sum(), offset=3)))
+    theirs = np.asarray(
+        picture.filter(
+            ImageFilter.Kernel(
+                (size, size), weights.ravel().tolist(), scale=weights.sum(), offset=3
+            )
+        )
+    )
     # Pillow flips the kernel vertically: cconv correlates with it as written.
     ours = np.asarray(picture.filter(cconv.Kernel(weights[::-1], offset=3)))
     r = size // 2
@@ -159,9 +186,9 @@ def test_kernel_filter_any_size_and_float_images():
     picture = Image.fromarray(RNG.random((20, 30)).astype(np.float32), "F")
     result = picture.filter(cconv.Kernel(np.ones((9, 7))))
     assert result.mode == "F"
-    np.testing.assert_allclose(np.asarray(result),
-                               reference_filter(np.asarray(picture), np.ones((9, 7)) / 63),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(result), reference_filter(np.asarray(picture), np.ones((9, 7)) / 63), rtol=1e-5
+    )
     zero_sum = Image.fromarray(RGB[..., 0]).filter(cconv.Kernel(kernels.laplacian(), offset=128))
     assert np.asarray(zero_sum).mean() > 50  # scale 1, not a division by 0
 

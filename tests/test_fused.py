@@ -25,9 +25,12 @@ def image_of(dtype, shape, low=0, high=200):
 @pytest.mark.parametrize("method", ["direct", "separable", "box", "fft"])
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_offset_on_every_path_matches_the_reference(simd_level, method, dtype):
-    kernel = {"direct": RNG.standard_normal((5, 4)),
-              "separable": np.outer([1, 2, 1], [1, 3, 3, 1]) / 32,
-              "box": np.full((7, 9), 1 / 63), "fft": RNG.standard_normal((9, 9)) / 9}[method]
+    kernel = {
+        "direct": RNG.standard_normal((5, 4)),
+        "separable": np.outer([1, 2, 1], [1, 3, 3, 1]) / 32,
+        "box": np.full((7, 9), 1 / 63),
+        "fft": RNG.standard_normal((9, 9)) / 9,
+    }[method]
     for shape in SHAPES:
         image = image_of(dtype, shape)
         # (not halves: sums of integers plus 0.5 would be exact ties, rounded either way)
@@ -35,8 +38,15 @@ def test_offset_on_every_path_matches_the_reference(simd_level, method, dtype):
             for mode, threads in (("nearest", 1), ("constant", 3), ("wrap", 2)):
                 if method == "fft" and np.dtype(dtype).kind == "f" and dtype != np.float64:
                     continue  # a forced FFT of float32 is checked in test_fft.py
-                result = cconv.correlate(image, kernel, mode=mode, cval=5.0, offset=offset,
-                                         method=method, threads=threads)
+                result = cconv.correlate(
+                    image,
+                    kernel,
+                    mode=mode,
+                    cval=5.0,
+                    offset=offset,
+                    method=method,
+                    threads=threads,
+                )
                 reference = reference_filter(image, kernel, mode, 5.0) + offset
                 assert_matches_reference(result, reference, kernel, image, cval=abs(offset) + 5)
 
@@ -55,7 +65,8 @@ def test_offset_saturates_at_both_ends_and_stays_exact_on_the_integer_path(simd_
     for offset in (128, -64, 17):
         np.testing.assert_array_equal(
             cconv.correlate(image, emboss, offset=offset),
-            expected_integer(reference_filter(image, emboss) + offset, np.uint8))
+            expected_integer(reference_filter(image, emboss) + offset, np.uint8),
+        )
 
 
 def test_offset_gives_the_same_bytes_for_any_thread_count_and_float_outputs_unrounded():
@@ -63,8 +74,9 @@ def test_offset_gives_the_same_bytes_for_any_thread_count_and_float_outputs_unro
     kernel = RNG.standard_normal((7, 7))
     one = cconv.correlate(image, kernel, offset=-12.5, threads=1)
     for threads in (2, 3, 5):
-        np.testing.assert_array_equal(one, cconv.correlate(image, kernel, offset=-12.5,
-                                                           threads=threads))
+        np.testing.assert_array_equal(
+            one, cconv.correlate(image, kernel, offset=-12.5, threads=threads)
+        )
     as_float = cconv.correlate(image, kernel, offset=0.25, dtype=np.float64)
     np.testing.assert_allclose(as_float, reference_filter(image, kernel) + 0.25, atol=1e-9)
 
@@ -84,11 +96,16 @@ def test_emboss_and_filter_offset_equal_the_unfused_computation():
         image = image_of(dtype, (25, 33, 3))
         unfused = reference_filter(image, kernels.emboss())
         offset = 128.0 if dtype == np.uint8 else 32768.0 if dtype == np.uint16 else 0.0
-        assert_matches_reference(cconv.emboss(image), unfused + offset, kernels.emboss(), image,
-                                 cval=offset)
-        assert_matches_reference(cconv.filter(image, "outline", offset=-20.5),
-                                 reference_filter(image, kernels.get("outline")) - 20.5,
-                                 kernels.get("outline"), image, cval=20.5)
+        assert_matches_reference(
+            cconv.emboss(image), unfused + offset, kernels.emboss(), image, cval=offset
+        )
+        assert_matches_reference(
+            cconv.filter(image, "outline", offset=-20.5),
+            reference_filter(image, kernels.get("outline")) - 20.5,
+            kernels.get("outline"),
+            image,
+            cval=20.5,
+        )
 
 
 def unfused_edges(image, method, mode="nearest", cval=0.0):
@@ -105,12 +122,22 @@ def unfused_edges(image, method, mode="nearest", cval=0.0):
 def test_edges_in_one_pass_match_the_unfused_computation(simd_level, dtype, method):
     for shape in SHAPES:
         image = image_of(dtype, shape, -100 if dtype in (np.int16, np.float64) else 0)
-        for mode, threads in (("nearest", 1), ("reflect", 2), ("mirror", 3), ("wrap", 1),
-                              ("constant", 2)):
+        for mode, threads in (
+            ("nearest", 1),
+            ("reflect", 2),
+            ("mirror", 3),
+            ("wrap", 1),
+            ("constant", 2),
+        ):
             result = cconv.edges(image, method, mode=mode, cval=9.0, threads=threads)
             assert result.dtype == image.dtype
-            assert_matches_reference(result, unfused_edges(image, method, mode, 9.0),
-                                     np.ones((3, 3)) * 4, image, cval=9.0)
+            assert_matches_reference(
+                result,
+                unfused_edges(image, method, mode, 9.0),
+                np.ones((3, 3)) * 4,
+                image,
+                cval=9.0,
+            )
 
 
 def test_edges_keep_numpys_values_for_nan_and_infinity_and_large_values(simd_level):
@@ -130,8 +157,9 @@ def test_edges_float_output_and_thread_count_invariance():
     one = cconv.edges(image, threads=1)
     for threads in (2, 4):
         np.testing.assert_array_equal(one, cconv.edges(image, threads=threads))
-    exact = api.gradient(image, ([1.0, 2, 1], [-1.0, 0, 1]), ([-1.0, 0, 1], [1.0, 2, 1]),
-                         "hypot", dtype=np.float64)
+    exact = api.gradient(
+        image, ([1.0, 2, 1], [-1.0, 0, 1]), ([-1.0, 0, 1], [1.0, 2, 1]), "hypot", dtype=np.float64
+    )
     np.testing.assert_allclose(exact, unfused_edges(image, "hypot"), rtol=1e-12)
 
 
@@ -142,10 +170,12 @@ def test_unsharp_mask_in_one_separable_pass_matches_the_reference(simd_level, dt
         for sigma, amount in ((1.0, 1.0), (2.0, 0.5), (0.6, 3.0)):
             for mode, threads in (("nearest", 1), ("constant", 2), ("reflect", 3)):
                 kernel = kernels.unsharp_mask(sigma, amount)
-                result = cconv.unsharp_mask(image, sigma=sigma, amount=amount, mode=mode,
-                                            cval=4.0, threads=threads)
-                assert_matches_reference(result, reference_filter(image, kernel, mode, 4.0),
-                                         kernel, image, cval=4.0)
+                result = cconv.unsharp_mask(
+                    image, sigma=sigma, amount=amount, mode=mode, cval=4.0, threads=threads
+                )
+                assert_matches_reference(
+                    result, reference_filter(image, kernel, mode, 4.0), kernel, image, cval=4.0
+                )
     image = image_of(dtype, (9, 10))
     np.testing.assert_array_equal(cconv.unsharp_mask(image, amount=0), image)
 
@@ -157,8 +187,9 @@ def test_a_centre_weight_on_every_path_equals_the_dense_kernel(method):
     weights = np.full((5, 5), -0.0413) if method == "box" else -0.5 * kernels.gaussian(1.0)
     dense = weights.copy()
     dense[dense.shape[0] // 2, dense.shape[1] // 2] += 1.517
-    result = api._filter(image, weights, False, "nearest", 0.0, None, None, 1, method, 0, 0.0,
-                         1.517)
+    result = api._filter(
+        image, weights, False, "nearest", 0.0, None, None, 1, method, 0, 0.0, 1.517
+    )
     assert_matches_reference(result, reference_filter(image, dense), dense, image)
 
 
@@ -169,12 +200,12 @@ def unfused_alpha(pixels, kernel, offset=0.0, smoothing=True, operator=None):
     colour, alpha = pixels[..., :-1], pixels[..., -1:].astype(np.float64)
     weight = alpha / 255
     premultiplied = colour * weight
-    filtered = (operator(premultiplied) if operator else reference_filter(premultiplied, kernel)
-                ) + offset
+    filtered = (
+        operator(premultiplied) if operator else reference_filter(premultiplied, kernel)
+    ) + offset
     if smoothing:
         new_alpha = reference_filter(weight, kernel)
-        filtered = np.divide(filtered, new_alpha, out=np.zeros_like(filtered),
-                             where=new_alpha > 0)
+        filtered = np.divide(filtered, new_alpha, out=np.zeros_like(filtered), where=new_alpha > 0)
         alpha = new_alpha * 255
     return np.concatenate([filtered, alpha], axis=-1)
 
@@ -193,6 +224,7 @@ def assert_rounds_to(result, reference):
 @pytest.mark.parametrize("mode", ["RGBA", "LA"])
 def test_alpha_correct_filters_match_the_unfused_premultiplied_computation(simd_level, mode):
     from PIL import Image
+
     channels = len(mode)
     pixels = image_of(np.uint8, (37, 53, channels), 0, 256)
     pixels[:5, :, -1] = 0  # transparent, nearly transparent and opaque rows
@@ -203,8 +235,14 @@ def test_alpha_correct_filters_match_the_unfused_premultiplied_computation(simd_
         (cconv.blur, {"size": 5}, kernels.box(5), 0.0, True, None),
         (cconv.gaussian_blur, {"sigma": 1.5}, kernels.gaussian(1.5), 0.0, True, None),
         (cconv.sharpen, {}, kernels.sharpen(), 0.0, True, None),
-        (cconv.unsharp_mask, {"sigma": 1.0, "amount": 2.0}, kernels.unsharp_mask(1.0, 2.0), 0.0,
-         True, None),
+        (
+            cconv.unsharp_mask,
+            {"sigma": 1.0, "amount": 2.0},
+            kernels.unsharp_mask(1.0, 2.0),
+            0.0,
+            True,
+            None,
+        ),
         (cconv.emboss, {}, kernels.emboss(), 128.0, False, None),
         (cconv.edges, {}, None, 0.0, False, lambda c: unfused_edges(c, "hypot")),
         (cconv.edges, {"method": "max"}, None, 0.0, False, lambda c: unfused_edges(c, "max")),
@@ -227,14 +265,18 @@ def test_alpha_passes_equal_numpys_float32_arithmetic(simd_level):
     filtered = (RNG.random(pixels.shape) * 1.2 - 0.1).astype(np.float32)
     filtered[0, 0, :4, 3] = [0, -1e-3, np.nan, 1e-30]
     alpha = filtered[..., 3:]
-    colour = np.divide(filtered[..., :3], alpha, out=np.zeros_like(filtered[..., :3]),
-                       where=alpha > 0)
+    colour = np.divide(
+        filtered[..., :3], alpha, out=np.zeros_like(filtered[..., :3]), where=alpha > 0
+    )
     divided = np.concatenate([colour, alpha * 255], axis=-1)
     with np.errstate(invalid="ignore"):
-        np.testing.assert_array_equal(api.unpremultiplied(filtered, pixels, True, 3),
-                                      api.round_and_saturate(divided, np.uint8))
-        kept = np.concatenate([api.round_and_saturate(filtered[..., :3], np.uint8),
-                               pixels[..., 3:]], axis=-1)
+        np.testing.assert_array_equal(
+            api.unpremultiplied(filtered, pixels, True, 3),
+            api.round_and_saturate(divided, np.uint8),
+        )
+        kept = np.concatenate(
+            [api.round_and_saturate(filtered[..., :3], np.uint8), pixels[..., 3:]], axis=-1
+        )
     np.testing.assert_array_equal(api.unpremultiplied(filtered, pixels, False, 1), kept)
 
 
@@ -262,10 +304,13 @@ def test_fused_filters_on_dask_arrays_equal_the_call_in_memory():
     da = pytest.importorskip("dask.array")
     image = image_of(np.uint8, (90, 70, 3), 0, 256)
     lazy = da.from_array(image, chunks=(25, 30, 3))
-    for call in (lambda x: cconv.unsharp_mask(x, sigma=1.2, amount=1.5),
-                 lambda x: cconv.unsharp_mask(x, sigma=1.2, amount=1.5, threshold=6),
-                 lambda x: cconv.emboss(x), lambda x: cconv.edges(x, "max"),
-                 lambda x: cconv.correlate(x, kernels.outline(), offset=-17.5)):
+    for call in (
+        lambda x: cconv.unsharp_mask(x, sigma=1.2, amount=1.5),
+        lambda x: cconv.unsharp_mask(x, sigma=1.2, amount=1.5, threshold=6),
+        lambda x: cconv.emboss(x),
+        lambda x: cconv.edges(x, "max"),
+        lambda x: cconv.correlate(x, kernels.outline(), offset=-17.5),
+    ):
         np.testing.assert_array_equal(call(lazy).compute(), call(image))
 
 
@@ -274,13 +319,16 @@ def test_alpha_correct_filters_in_bands_of_rows_equal_the_whole_image(monkeypatc
     from PIL import Image
 
     from cconv import images
+
     pixels = image_of(np.uint8, (61, 29, 4), 0, 256)
     pixels[20:30, :, 3] = 0
     picture = Image.fromarray(pixels, "RGBA")
-    cases = [(cconv.blur, {"size": 5}, kernels.box(5), True, None),
-             (cconv.gaussian_blur, {"sigma": 0.8}, kernels.gaussian(0.8), True, None),
-             (cconv.filter, {"kernel": np.ones((4, 3)) / 12}, np.ones((4, 3)) / 12, True, None),
-             (cconv.edges, {}, None, False, lambda c: unfused_edges(c, "hypot", mode, 7.0))]
+    cases = [
+        (cconv.blur, {"size": 5}, kernels.box(5), True, None),
+        (cconv.gaussian_blur, {"sigma": 0.8}, kernels.gaussian(0.8), True, None),
+        (cconv.filter, {"kernel": np.ones((4, 3)) / 12}, np.ones((4, 3)) / 12, True, None),
+        (cconv.edges, {}, None, False, lambda c: unfused_edges(c, "hypot", mode, 7.0)),
+    ]
     for function, params, kernel, smoothing, operator in cases:
         options = dict(params, mode=mode, cval=7.0)
         whole = np.asarray(function(picture, **options))
@@ -294,7 +342,8 @@ def test_alpha_correct_filters_in_bands_of_rows_equal_the_whole_image(monkeypatc
             weight = alpha / 255
             filtered = reference_filter(colour * weight, kernel, mode, 7.0)
             new_alpha = reference_filter(weight, kernel, mode, 7.0)
-            filtered = np.divide(filtered, new_alpha, out=np.zeros_like(filtered),
-                                 where=new_alpha > 0)
+            filtered = np.divide(
+                filtered, new_alpha, out=np.zeros_like(filtered), where=new_alpha > 0
+            )
             expected = np.concatenate([filtered, new_alpha * 255], axis=-1)
         assert_rounds_to(banded, expected)

@@ -21,8 +21,9 @@ def test_random_calls_keep_the_accuracy_contract(simd_level, batch):
         problem = fuzz.check(case)
         if problem is not None:
             small = fuzz.shrink(case)
-            failures.append(f"case {number}: {fuzz.check(small) or problem}\n"
-                            f"{fuzz.reproducer(small)}")
+            failures.append(
+                f"case {number}: {fuzz.check(small) or problem}\n{fuzz.reproducer(small)}"
+            )
             if len(failures) >= 3:
                 break
     assert not failures, "\n\n".join(failures)

@@ -34,8 +34,13 @@ def test_read_only_input(image):
 
 @pytest.mark.parametrize(
     "view",
-    [lambda a: a[::2, ::3], lambda a: a[:, :, ::-1], lambda a: a.transpose(1, 0, 2),
-     lambda a: np.asfortranarray(a), lambda a: a[:, :, 1]],
+    [
+        lambda a: a[::2, ::3],
+        lambda a: a[:, :, ::-1],
+        lambda a: a.transpose(1, 0, 2),
+        lambda a: np.asfortranarray(a),
+        lambda a: a[:, :, 1],
+    ],
     ids=["strided", "reversed-channels", "transposed", "fortran", "one-channel-view"],
 )
 def test_non_contiguous_inputs(image, view):
@@ -90,8 +95,11 @@ def test_misaligned_arrays(monkeypatch, dtype, method):
     monkeypatch.setattr(cconv.api, "_STREAM_BYTES", 0)
     rng = np.random.default_rng(3)
     image = (rng.random((20, 70, 3)) * 1000).astype(dtype)
-    kernel = {"direct": rng.standard_normal((3, 3)), "separable": cconv.kernels.gaussian(1.0),
-              "box": cconv.kernels.box(9)}[method]
+    kernel = {
+        "direct": rng.standard_normal((3, 3)),
+        "separable": cconv.kernels.gaussian(1.0),
+        "box": cconv.kernels.box(9),
+    }[method]
     expected = cconv.correlate(image, kernel, method=method)
 
     def misaligned(shape):

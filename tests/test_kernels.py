@@ -21,8 +21,11 @@ def test_classic_coefficients():
     assert kernels.laplacian(8).sum() == 0 and kernels.outline().sum() == 0
     assert kernels.box(5).sum() == pytest.approx(1.0) and kernels.box(5).shape == (5, 5)
     assert kernels.emboss().sum() == 0 and kernels.emboss()[2, 2] == 2
-    for preset in (kernels.sharpen(2.5), kernels.unsharp_mask(2.0, 1.5),
-                   kernels.motion_blur(7, 30)):
+    for preset in (
+        kernels.sharpen(2.5),
+        kernels.unsharp_mask(2.0, 1.5),
+        kernels.motion_blur(7, 30),
+    ):
         assert preset.sum() == pytest.approx(1.0)
 
 
@@ -38,31 +41,44 @@ def test_sobel_matches_scipy_and_opencv():
     rng = np.random.default_rng(0)
     image = rng.random((20, 30))
     ndimage = pytest.importorskip("scipy.ndimage")
-    np.testing.assert_allclose(cconv.correlate(image, kernels.sobel_x()),
-                               ndimage.sobel(image, axis=1, mode="nearest"), atol=1e-12)
+    np.testing.assert_allclose(
+        cconv.correlate(image, kernels.sobel_x()),
+        ndimage.sobel(image, axis=1, mode="nearest"),
+        atol=1e-12,
+    )
     cv2 = pytest.importorskip("cv2")
     np.testing.assert_allclose(
         cconv.correlate(image, kernels.sobel_y(), mode="mirror"),
-        cv2.Sobel(image, cv2.CV_64F, 0, 1, ksize=3), atol=1e-12)
+        cv2.Sobel(image, cv2.CV_64F, 0, 1, ksize=3),
+        atol=1e-12,
+    )
     np.testing.assert_allclose(
         cconv.correlate(image, kernels.laplacian(4), mode="mirror"),
-        cv2.Laplacian(image, cv2.CV_64F, ksize=1), atol=1e-12)
+        cv2.Laplacian(image, cv2.CV_64F, ksize=1),
+        atol=1e-12,
+    )
 
 
 @pytest.mark.parametrize("sigma", [0.5, 1.0, 2.3])
 def test_gaussian_matches_scipy_gaussian_filter(sigma):
     ndimage = pytest.importorskip("scipy.ndimage")
     image = np.random.default_rng(1).random((40, 50))
-    np.testing.assert_allclose(cconv.correlate(image, kernels.gaussian(sigma), mode="reflect"),
-                               ndimage.gaussian_filter(image, sigma, mode="reflect"), atol=1e-12)
+    np.testing.assert_allclose(
+        cconv.correlate(image, kernels.gaussian(sigma), mode="reflect"),
+        ndimage.gaussian_filter(image, sigma, mode="reflect"),
+        atol=1e-12,
+    )
     assert kernels.gaussian(sigma).shape[0] == 2 * int(4 * sigma + 0.5) + 1
 
 
 def test_box_matches_opencv_blur():
     cv2 = pytest.importorskip("cv2")
     image = np.random.default_rng(2).random((30, 40)).astype(np.float32)
-    np.testing.assert_allclose(cconv.correlate(image, kernels.box(5)),
-                               cv2.blur(image, (5, 5), borderType=cv2.BORDER_REPLICATE), atol=1e-6)
+    np.testing.assert_allclose(
+        cconv.correlate(image, kernels.box(5)),
+        cv2.blur(image, (5, 5), borderType=cv2.BORDER_REPLICATE),
+        atol=1e-6,
+    )
 
 
 def test_motion_blur_orientation():
@@ -80,12 +96,17 @@ def test_registry_names_and_parameters():
 
 @pytest.mark.parametrize(
     ("name", "params", "match"),
-    [("gaussian", {"sigma": 0}, "sigma"), ("gaussian", {"sigma": float("nan")}, "sigma"),
-     ("gaussian", {"size": 4}, "size"), ("box", {"size": -3}, "size"),
-     ("sharpen", {"amount": float("inf")}, "amount"),
-     ("laplacian", {"neighbours": 6}, "neighbours"),
-     ("motion-blur", {"length": 4}, "length"), ("gaussian", {"radius": 3}, "radius"),
-     ("no-such-preset", {}, "presets")],
+    [
+        ("gaussian", {"sigma": 0}, "sigma"),
+        ("gaussian", {"sigma": float("nan")}, "sigma"),
+        ("gaussian", {"size": 4}, "size"),
+        ("box", {"size": -3}, "size"),
+        ("sharpen", {"amount": float("inf")}, "amount"),
+        ("laplacian", {"neighbours": 6}, "neighbours"),
+        ("motion-blur", {"length": 4}, "length"),
+        ("gaussian", {"radius": 3}, "radius"),
+        ("no-such-preset", {}, "presets"),
+    ],
 )
 def test_bad_parameters_name_the_parameter(name, params, match):
     with pytest.raises(ValueError, match=match):

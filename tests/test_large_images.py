@@ -1,7 +1,6 @@
 """An image of more than 2**31 samples: no 32-bit index overflows on any path. Each result is
 compared with tiles of the image filtered separately (small, so their indices are small)."""
 
-
 import numpy as np
 import pytest
 
@@ -41,11 +40,14 @@ KERNELS = {
 @pytest.mark.parametrize("path", KERNELS)
 def test_images_past_2_to_the_31_samples(huge_image, path):
     kernel = KERNELS[path]
-    assert huge_image.size > 2 ** 31
+    assert huge_image.size > 2**31
     result = cconv.correlate(huge_image, kernel, threads=2)
     reach = kernel.shape[0]
     for start, stop in ((32760, 32780), (HEIGHT - 40, HEIGHT), (0, 20)):
         low, high = max(0, start - reach), min(HEIGHT, stop + reach)
         tile = cconv.correlate(huge_image[low:high], kernel, threads=1)
-        np.testing.assert_array_equal(result[start:stop], tile[start - low:stop - low],
-                                      err_msg=f"rows {start}:{stop}, path {path}")
+        np.testing.assert_array_equal(
+            result[start:stop],
+            tile[start - low : stop - low],
+            err_msg=f"rows {start}:{stop}, path {path}",
+        )

@@ -39,14 +39,16 @@ def box_kernel(shape, rng):
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("method", ["separable", "box"])
 def test_method_matches_reference(simd_level, method, dtype, mode, kernel_shape, image_shape):
-    rng = np.random.default_rng(zlib.crc32(repr((method, dtype, mode, kernel_shape, image_shape))
-                                           .encode()))  # the same cases in every run
+    rng = np.random.default_rng(
+        zlib.crc32(repr((method, dtype, mode, kernel_shape, image_shape)).encode())
+    )  # the same cases in every run
     image = random_image(image_shape, dtype, rng)
     kernel = (separable_kernel if method == "separable" else box_kernel)(kernel_shape, rng)
     reference = reference_filter(image, kernel, mode, cval=-9.0)
     for threads in (1, 3):
-        result = cconv.correlate(image, kernel, mode=mode, cval=-9.0, threads=threads,
-                                 method=method)
+        result = cconv.correlate(
+            image, kernel, mode=mode, cval=-9.0, threads=threads, method=method
+        )
         assert_matches_reference(result, reference, kernel, image, cval=-9.0)
     flipped = reference_filter(image, kernel, mode, cval=-9.0, convolve=True)
     result = cconv.convolve(image, kernel, mode=mode, cval=-9.0, method=method)
@@ -62,7 +64,8 @@ def test_results_do_not_depend_on_threads(method, dtype):
     single = cconv.correlate(image, kernel, threads=1, method=method)
     for threads in (2, 3, 8):
         np.testing.assert_array_equal(
-            cconv.correlate(image, kernel, threads=threads, method=method), single)
+            cconv.correlate(image, kernel, threads=threads, method=method), single
+        )
 
 
 @pytest.mark.parametrize("mode", ["reflect", "constant"])
@@ -84,20 +87,21 @@ def test_separable_groups_of_output_rows(simd_level, dtype, kernel_height, mode,
     rng = np.random.default_rng(kernel_height)
     column = rng.uniform(0.2, 1.0, kernel_height) * rng.choice([-1, 1], kernel_height)
     if symmetric:
-        column[kernel_height // 2 + 1:] = column[: (kernel_height - 1) // 2][::-1]
+        column[kernel_height // 2 + 1 :] = column[: (kernel_height - 1) // 2][::-1]
     for shape, kernel_width in [((2, 21, 33, 3), 3), ((1, 9, 5500, 3), 5), ((21, 33), 41)]:
         row = rng.uniform(0.2, 1.0, kernel_width)
         kernel = np.outer(column, row) / (kernel_height * row.sum())
         image = random_image(shape, dtype, rng)
         reference = reference_filter(image, kernel, mode, cval=7.25)
-        single = cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=1,
-                                 method="separable")
+        single = cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=1, method="separable")
         assert_matches_reference(single, reference, kernel, image, cval=7.25)
         for threads in (2, 3, 5):
             np.testing.assert_array_equal(
-                cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=threads,
-                                method="separable"),
-                single)
+                cconv.correlate(
+                    image, kernel, mode=mode, cval=7.25, threads=threads, method="separable"
+                ),
+                single,
+            )
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -116,13 +120,14 @@ def test_separable_borders_of_rows_longer_than_a_chunk(simd_level, dtype, mode):
             row = rng.uniform(0.2, 1.0, kernel_width)
             kernel = np.outer(column, row) / (sum(column) * row.sum())
             reference = reference_filter(image, kernel, mode, cval=7.25)
-            result = cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=1,
-                                     method="separable")
+            result = cconv.correlate(
+                image, kernel, mode=mode, cval=7.25, threads=1, method="separable"
+            )
             assert_matches_reference(result, reference, kernel, image, cval=7.25)
             np.testing.assert_array_equal(
-                cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=3,
-                                method="separable"),
-                result)
+                cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=3, method="separable"),
+                result,
+            )
 
 
 @pytest.mark.parametrize("mode", ["nearest", "constant"])
@@ -136,21 +141,34 @@ def test_direct_groups_of_output_rows(simd_level, dtype, out_dtype, mode):
     # reference and come out the same whichever way its block was cut, bit for bit. Shapes:
     # the vector loops' tails (37 RGB pixels), a kernel larger than the image (23x23 on 6x5).
     rng = np.random.default_rng(21)
-    for shape, kernel_shape in [((21, 37, 3), (15, 15)), ((2, 21, 70), (9, 11)),
-                                ((21, 9), (4, 4)), ((6, 5), (23, 23))]:
+    for shape, kernel_shape in [
+        ((21, 37, 3), (15, 15)),
+        ((2, 21, 70), (9, 11)),
+        ((21, 9), (4, 4)),
+        ((6, 5), (23, 23)),
+    ]:
         kernel = rng.uniform(-1, 1, kernel_shape)
         kernel[kernel_shape[0] // 2, 0] = 0.0  # a zero weight of the kernel's own
         kernel *= 1.7 / np.abs(kernel).sum()
         image = random_image(shape, dtype, rng)
         reference = reference_filter(image, kernel, mode, cval=7.25)
-        single = cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=1,
-                                 method="direct", dtype=out_dtype)
+        single = cconv.correlate(
+            image, kernel, mode=mode, cval=7.25, threads=1, method="direct", dtype=out_dtype
+        )
         assert_matches_reference(single, reference, kernel, image, cval=7.25)
         for threads in (2, 3, 5):
             np.testing.assert_array_equal(
-                cconv.correlate(image, kernel, mode=mode, cval=7.25, threads=threads,
-                                method="direct", dtype=out_dtype),
-                single)
+                cconv.correlate(
+                    image,
+                    kernel,
+                    mode=mode,
+                    cval=7.25,
+                    threads=threads,
+                    method="direct",
+                    dtype=out_dtype,
+                ),
+                single,
+            )
 
 
 def integer_kernel(shape, rng):
@@ -163,14 +181,24 @@ def integer_kernel(shape, rng):
 
 
 INTEGER_KERNELS = {
-    "sharpen": cconv.kernels.sharpen(), "laplacian8": cconv.kernels.laplacian(8),
-    "emboss": cconv.kernels.emboss(), "sobel_x": cconv.kernels.sobel_x(),
-    "scharr_y": cconv.kernels.scharr_y(), "outline": cconv.kernels.outline(),
-    "1x1": np.array([[3.0]]), "2x1": np.array([[-1.0], [2.0]]), "3x3": (3, 3), "5x5": (5, 5),
-    "2x9": (2, 9), "9x4": (9, 4), "15x15": (15, 15),
+    "sharpen": cconv.kernels.sharpen(),
+    "laplacian8": cconv.kernels.laplacian(8),
+    "emboss": cconv.kernels.emboss(),
+    "sobel_x": cconv.kernels.sobel_x(),
+    "scharr_y": cconv.kernels.scharr_y(),
+    "outline": cconv.kernels.outline(),
+    "1x1": np.array([[3.0]]),
+    "2x1": np.array([[-1.0], [2.0]]),
+    "3x3": (3, 3),
+    "5x5": (5, 5),
+    "2x9": (2, 9),
+    "9x4": (9, 4),
+    "15x15": (15, 15),
     # the limit: 128 * 255 = 32640 fits in int16 (integer path); 129 does not (float path)
-    "sum128": np.array([[64.0, 64.0]]), "minus128": np.array([[-64.0], [-64.0]]),
-    "sum129": np.array([[100.0, 29.0]]), "minus129": np.array([[-100.0, -29.0]]),
+    "sum128": np.array([[64.0, 64.0]]),
+    "minus128": np.array([[-64.0], [-64.0]]),
+    "sum129": np.array([[100.0, 29.0]]),
+    "minus129": np.array([[-100.0, -29.0]]),
 }
 
 
@@ -192,9 +220,9 @@ def test_integer_direct_path_is_exact(simd_level, kernel_name, mode, channels):
         kernel = integer_kernel(kernel, rng)
     cvals = [0.0, 200.0, 255.0, -3.0, 7.5] if mode == "constant" else [0.0]
     in_place = -(-cconv._engine.engine.IN_PLACE_ROW // (channels or 1))  # the narrowest width
-    for height, width, widths_cvals, threads_list in (
-            [(9, width, cvals, (1, 3)) for width in (1, 3, 15, 16, 17, 63, 64, 65, 130)]
-            + [(5, width, cvals[:2], (1,)) for width in (in_place - 1, in_place, in_place + 5)]):
+    for height, width, widths_cvals, threads_list in [
+        (9, width, cvals, (1, 3)) for width in (1, 3, 15, 16, 17, 63, 64, 65, 130)
+    ] + [(5, width, cvals[:2], (1,)) for width in (in_place - 1, in_place, in_place + 5)]:
         shape = (height, width) if channels is None else (height, width, channels)
         image = random_image(shape, np.uint8, rng)
         if kernel_name.endswith("128") or kernel_name.endswith("129"):
@@ -202,8 +230,9 @@ def test_integer_direct_path_is_exact(simd_level, kernel_name, mode, channels):
         for cval in widths_cvals:
             expected = expected_integer(reference_filter(image, kernel, mode, cval=cval), np.uint8)
             for threads in threads_list:
-                result = cconv.correlate(image, kernel, mode=mode, cval=cval, threads=threads,
-                                         method="direct")
+                result = cconv.correlate(
+                    image, kernel, mode=mode, cval=cval, threads=threads, method="direct"
+                )
                 np.testing.assert_array_equal(result, expected)
 
 
@@ -224,25 +253,30 @@ def test_direct_reads_float_images_in_place(simd_level, dtype, mode):
         kernel_width = kernel_shape[1]
         for channels in (1, 3):
             in_place = -(-cconv._engine.engine.IN_PLACE_ROW // channels)  # the narrowest width
-            for height, width in (
-                    [(70, width) for width in sorted({max(1, kernel_width - 1), kernel_width,
-                                                      kernel_width + 1, 2 * kernel_width + 1})]
-                    + [(13, width) for width in (in_place - 1, in_place, in_place + 1)]):
+            for height, width in [
+                (70, width)
+                for width in sorted(
+                    {max(1, kernel_width - 1), kernel_width, kernel_width + 1, 2 * kernel_width + 1}
+                )
+            ] + [(13, width) for width in (in_place - 1, in_place, in_place + 1)]:
                 image = random_image((height, width, channels), dtype, rng)
                 before = image.copy()
                 for flip, function in ((False, cconv.correlate), (True, cconv.convolve)):
                     reference = reference_filter(image, kernel, mode, cval=-3.5, convolve=flip)
-                    single = function(image, kernel, mode=mode, cval=-3.5, threads=1,
-                                      method="direct")
+                    single = function(
+                        image, kernel, mode=mode, cval=-3.5, threads=1, method="direct"
+                    )
                     assert_matches_reference(single, reference, kernel, image, cval=-3.5)
                     np.testing.assert_array_equal(
-                        function(image, kernel, mode=mode, cval=-3.5, threads=3,
-                                 method="direct"), single)
+                        function(image, kernel, mode=mode, cval=-3.5, threads=3, method="direct"),
+                        single,
+                    )
                 np.testing.assert_array_equal(image, before)
 
 
-@pytest.mark.parametrize("zero_rows", [[0], [6], [0, 1], [3], [0, 1, 2, 4, 5, 6], [1, 2, 3, 4, 5]],
-                         ids=str)
+@pytest.mark.parametrize(
+    "zero_rows", [[0], [6], [0, 1], [3], [0, 1, 2, 4, 5, 6], [1, 2, 3, 4, 5]], ids=str
+)
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
 def test_direct_groups_with_zero_kernel_rows(simd_level, dtype, zero_rows):
     # A group does not multiply the weights its rows do not have at its first and last taps
@@ -258,7 +292,8 @@ def test_direct_groups_with_zero_kernel_rows(simd_level, dtype, zero_rows):
     assert_matches_reference(single, reference_filter(image, kernel), kernel, image)
     for threads in (2, 3, 5):
         np.testing.assert_array_equal(
-            cconv.correlate(image, kernel, threads=threads, method="direct"), single)
+            cconv.correlate(image, kernel, threads=threads, method="direct"), single
+        )
 
 
 @pytest.mark.parametrize("out_dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
@@ -279,14 +314,16 @@ def test_direct_groups_skip_zero_weights_at_nan_and_infinity(simd_level, out_dty
         np.testing.assert_array_equal(np.isnan(single), np.isnan(reference))
         finite = np.isfinite(reference)
         np.testing.assert_array_equal(np.isinf(single), np.isinf(reference))
-        assert_matches_reference(single[finite], reference[finite], kernel,
-                                 image[np.isfinite(image)])
+        assert_matches_reference(
+            single[finite], reference[finite], kernel, image[np.isfinite(image)]
+        )
     else:
         assert_matches_reference(single, np.nan_to_num(reference, nan=0.0), kernel, image)
     for threads in (2, 3):
         np.testing.assert_array_equal(
             cconv.correlate(image, kernel, threads=threads, method="direct", dtype=out_dtype),
-            single)
+            single,
+        )
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32], ids=lambda d: np.dtype(d).name)
@@ -360,18 +397,22 @@ def test_auto_choice_follows_the_kernels_structure():
     assert cconv.choose_method([[0.0, 0.0], [0.0, 0.0]]) == "direct"
 
 
-@pytest.mark.parametrize("kernel", [
-    pytest.param(cconv.kernels.gaussian(2.0), id="gaussian"),
-    pytest.param(cconv.kernels.box(9), id="box"),
-    pytest.param(np.outer([1.0, 2, 1], [1.0, 0, -1]), id="sobel"),
-])
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        pytest.param(cconv.kernels.gaussian(2.0), id="gaussian"),
+        pytest.param(cconv.kernels.box(9), id="box"),
+        pytest.param(np.outer([1.0, 2, 1], [1.0, 0, -1]), id="sobel"),
+    ],
+)
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 def test_auto_agrees_with_the_direct_path(kernel, dtype):
     image = random_image((50, 45, 3), dtype, np.random.default_rng(1))
     reference = reference_filter(image, kernel)
     assert_matches_reference(cconv.correlate(image, kernel), reference, kernel, image)
-    assert_matches_reference(cconv.correlate(image, kernel, method="direct"), reference,
-                             kernel, image)
+    assert_matches_reference(
+        cconv.correlate(image, kernel, method="direct"), reference, kernel, image
+    )
 
 
 def test_a_nearly_rank_one_kernel_is_not_split():
@@ -408,12 +449,15 @@ def test_integer_box_running_sums(simd_level, dtype, channels):
         image = random_image(shape, dtype, rng)
         for kernel_shape in [(31, 31), (1, 16), (9, 2)]:
             kernel = box_kernel(kernel_shape, rng)
-            for mode, cval in [("nearest", 0.0), ("wrap", 0.0), ("constant", -9.0),
-                               ("constant", 2.5)]:
+            for mode, cval in [
+                ("nearest", 0.0),
+                ("wrap", 0.0),
+                ("constant", -9.0),
+                ("constant", 2.5),
+            ]:
                 reference = reference_filter(image, kernel, mode, cval=cval)
                 for threads in (1, 3):
-                    result = cconv.correlate(image, kernel, mode=mode, cval=cval,
-                                             threads=threads)
+                    result = cconv.correlate(image, kernel, mode=mode, cval=cval, threads=threads)
                     assert_matches_reference(result, reference, kernel, image, cval=cval)
 
 
@@ -437,13 +481,15 @@ def test_float32_box_running_sums(simd_level, monkeypatch, channels):
                 expected = cconv.correlate(image, kernel, mode=mode, cval=cval, method="box")
                 assert np.array_equal(np.isnan(expected), np.isnan(reference))
                 finite = ~np.isnan(reference)
-                assert_matches_reference(expected[finite], reference[finite], kernel,
-                                         np.nan_to_num(image), cval=cval)
+                assert_matches_reference(
+                    expected[finite], reference[finite], kernel, np.nan_to_num(image), cval=cval
+                )
                 monkeypatch.setattr(cconv.api, "_STREAM_BYTES", 0)
                 for offset, threads in [(0, 3), (1, 1), (9, 2), (15, 1)]:
                     out = np.empty(image.size + offset, np.float32)[offset:].reshape(shape)
-                    cconv.correlate(image, kernel, mode=mode, cval=cval, method="box",
-                                    out=out, threads=threads)
+                    cconv.correlate(
+                        image, kernel, mode=mode, cval=cval, method="box", out=out, threads=threads
+                    )
                     np.testing.assert_array_equal(out, expected)
                 monkeypatch.undo()
 
@@ -469,8 +515,9 @@ def test_integer_box_sums_at_the_int32_limit(width):
     kernel = np.full((1, width), 1.0 / 32768)  # exact: every output is 65535 * width / 32768
     expected = np.full((2, 3), min(65535, round(65535 * width / 32768)), np.uint16)
     np.testing.assert_array_equal(cconv.correlate(image, kernel, method="box"), expected)
-    np.testing.assert_array_equal(cconv.correlate(image.astype(np.float64), kernel)
-                                  .round().clip(0, 65535), expected)
+    np.testing.assert_array_equal(
+        cconv.correlate(image.astype(np.float64), kernel).round().clip(0, 65535), expected
+    )
 
 
 def test_choose_method_names_a_bad_dtype():
@@ -493,7 +540,8 @@ def test_several_blocks_per_thread_match_one_thread(method, dtype):
     assert_matches_reference(single, reference_filter(image, kernel), kernel, image)
     for threads in (2, 3, 2, 3):
         np.testing.assert_array_equal(
-            cconv.correlate(image, kernel, threads=threads, method=method), single)
+            cconv.correlate(image, kernel, threads=threads, method=method), single
+        )
 
 
 @pytest.mark.parametrize("taps", range(1, 18))

@@ -26,17 +26,35 @@ def _scipy_version():
     return tuple(int(part) for part in scipy.__version__.split(".")[:2])
 
 
-@pytest.mark.skipif(_scipy_version() < (1, 15), reason="scipy's filter tests use axes= "
-                    "and the array-API fixtures from scipy 1.15 on")
+@pytest.mark.skipif(
+    _scipy_version() < (1, 15),
+    reason="scipy's filter tests use axes= and the array-API fixtures from scipy 1.15 on",
+)
 def test_scipy_filter_suite_passes_on_cconv(tmp_path):
     """scipy/ndimage/tests/test_filters.py with scipy.ndimage's convolution filters replaced
     by cconv.ndimage's (tests/scipy_routing.py lists the expected failures and why)."""
     environment = dict(os.environ, PYTHONPATH=str(Path(__file__).parent))
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "scipy.ndimage.tests.test_filters",
-         "-p", "scipy_routing", "-p", "no:cacheprovider", "-q", "-W", "ignore"],
-        cwd=tmp_path, env=environment, capture_output=True, text=True,
-        stdin=subprocess.DEVNULL, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "scipy.ndimage.tests.test_filters",
+            "-p",
+            "scipy_routing",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-W",
+            "ignore",
+        ],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=600,
     )
     summary = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
@@ -45,14 +63,18 @@ def test_scipy_filter_suite_passes_on_cconv(tmp_path):
 
 # --- origin on cconv.correlate / convolve -----------------------------------------------------
 
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("shape", [(3, 3), (4, 4), (2, 5), (6, 1), (1, 2), (7, 6)])
 @pytest.mark.parametrize("function", ["correlate", "convolve"])
 def test_origin_matches_scipy(function, shape, mode):
     image = RNG.uniform(-4, 4, (13, 11))
     weights = RNG.uniform(-1, 1, shape)
-    origins = {(int(oy), int(ox)) for oy in (-(shape[0] // 2), 0, (shape[0] - 1) // 2)
-               for ox in (-(shape[1] // 2), 0, (shape[1] - 1) // 2)}
+    origins = {
+        (int(oy), int(ox))
+        for oy in (-(shape[0] // 2), 0, (shape[0] - 1) // 2)
+        for ox in (-(shape[1] // 2), 0, (shape[1] - 1) // 2)
+    }
     for origin in sorted(origins):
         ours = getattr(cconv, function)(image, weights, mode=mode, cval=1.25, origin=origin)
         theirs = getattr(sndi, function)(image, weights, mode=mode, cval=1.25, origin=origin)
@@ -64,10 +86,15 @@ def test_origin_on_every_path(method):
     image = RNG.integers(0, 256, (40, 37, 3)).astype(np.uint8)
     weights = np.ones((6, 5)) / 30 if method != "direct" else RNG.uniform(-1, 1, (6, 5))
     for origin in [(-3, -2), (2, 2), (0, -1), 1]:
-        ours = cconv.correlate(image, weights, mode="reflect", origin=origin, method=method,
-                               dtype=np.float64)
-        theirs = sndi.correlate(image.astype(np.float64), weights[:, :, None], mode="reflect",
-                                origin=(*np.broadcast_to(origin, 2), 0))
+        ours = cconv.correlate(
+            image, weights, mode="reflect", origin=origin, method=method, dtype=np.float64
+        )
+        theirs = sndi.correlate(
+            image.astype(np.float64),
+            weights[:, :, None],
+            mode="reflect",
+            origin=(*np.broadcast_to(origin, 2), 0),
+        )
         np.testing.assert_allclose(ours, theirs, atol=1e-9)
 
 
@@ -79,6 +106,7 @@ def test_origin_out_of_range_is_a_value_error(origin):
 
 # --- cconv.ndimage beyond scipy's own tests
 
+
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_any_rank_any_axis_matches_scipy(data):
@@ -88,7 +116,7 @@ def test_any_rank_any_axis_matches_scipy(data):
     shape = tuple(data.draw(st.lists(st.integers(1, 9), min_size=ndim, max_size=ndim)))
     if data.draw(st.booleans()) and ndim > 1:  # a long axis somewhere: the other layouts
         axis = data.draw(st.integers(0, ndim - 1))
-        shape = shape[:axis] + (70,) + shape[axis + 1:]
+        shape = shape[:axis] + (70,) + shape[axis + 1 :]
     image = np.random.default_rng(data.draw(st.integers(0, 99))).uniform(-9, 9, shape)
     mode = data.draw(st.sampled_from(MODES + ["grid-wrap", "grid-mirror", "grid-constant"]))
     count = data.draw(st.integers(1, min(2, ndim)))
@@ -97,8 +125,7 @@ def test_any_rank_any_axis_matches_scipy(data):
     # scipy matches origins to `axes` as given, or to the array's axes when all are filtered
     size_of = dict(zip(sorted(axes), sizes))
     targets = axes if len(axes) < ndim else range(ndim)
-    origins = [data.draw(st.integers(-(size_of[a] // 2), (size_of[a] - 1) // 2))
-               for a in targets]
+    origins = [data.draw(st.integers(-(size_of[a] // 2), (size_of[a] - 1) // 2)) for a in targets]
     weights = np.random.default_rng(len(shape)).uniform(-1, 1, sizes)
     name = data.draw(st.sampled_from(["correlate", "convolve"]))
     if len(axes) == 1 and data.draw(st.booleans()):
@@ -114,14 +141,16 @@ def test_any_rank_any_axis_matches_scipy(data):
 
 # --- more of cconv.ndimage ----------------------------------------------------
 
+
 def test_two_axes_of_a_stack_run_on_the_engine_and_match_scipy(monkeypatch):
     stack = RNG.uniform(0, 255, (3, 20, 4, 17, 2)).astype(np.float32)
     weights = RNG.uniform(-1, 1, (5, 4))
     monkeypatch.setattr(cndi, "_scipy_ndimage", _no_scipy)  # nothing here may be forwarded
     for axes in [(1, 3), (0, 1), (3, 4), (-1, 1)]:
         ours = cndi.correlate(stack, weights, mode="mirror", axes=axes, origin=(1, -1))
-        theirs = sndi.correlate(stack.astype(np.float64), weights, mode="mirror", axes=axes,
-                                origin=(1, -1))
+        theirs = sndi.correlate(
+            stack.astype(np.float64), weights, mode="mirror", axes=axes, origin=(1, -1)
+        )
         np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=2e-3, err_msg=str(axes))
         assert ours.flags.c_contiguous
     image = RNG.integers(0, 256, (30, 40, 3)).astype(np.uint8)
@@ -130,12 +159,19 @@ def test_two_axes_of_a_stack_run_on_the_engine_and_match_scipy(monkeypatch):
     np.testing.assert_allclose(ours, theirs, atol=1e-4)
 
 
-@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.uint16, np.int32, np.float32,
-                                   np.float64])
-@pytest.mark.parametrize("name, args", [("gaussian_filter", (1.5,)), ("uniform_filter", (4,)),
-                                        ("sobel", (0,)), ("prewitt", (1,)), ("laplace", ()),
-                                        ("gaussian_laplace", (1.0,)),
-                                        ("gaussian_gradient_magnitude", (1.0,))])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.uint16, np.int32, np.float32, np.float64])
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("gaussian_filter", (1.5,)),
+        ("uniform_filter", (4,)),
+        ("sobel", (0,)),
+        ("prewitt", (1,)),
+        ("laplace", ()),
+        ("gaussian_laplace", (1.0,)),
+        ("gaussian_gradient_magnitude", (1.0,)),
+    ],
+)
 def test_filters_round_scipy_float64_result(name, args, dtype):
     """Integer outputs are scipy's float64 result rounded to nearest and saturated; float
     outputs agree to float32's precision where the image is float32."""
@@ -157,8 +193,12 @@ def test_filters_round_scipy_float64_result(name, args, dtype):
 def test_separable_filters_follow_scipys_pass_order_next_to_cval():
     """scipy filters axis by axis; next to a nonzero cval the 2-D pass would differ."""
     image = RNG.uniform(-1, 1, (12, 15))
-    for name, args in [("sobel", (0,)), ("prewitt", (1,)), ("gaussian_filter", (1.0, 1)),
-                       ("uniform_filter", (3,))]:
+    for name, args in [
+        ("sobel", (0,)),
+        ("prewitt", (1,)),
+        ("gaussian_filter", (1.0, 1)),
+        ("uniform_filter", (3,)),
+    ]:
         ours = getattr(cndi, name)(image, *args, mode="constant", cval=7.0)
         theirs = getattr(sndi, name)(image, *args, mode="constant", cval=7.0)
         np.testing.assert_allclose(ours, theirs, atol=1e-12, err_msg=name)
@@ -198,17 +238,20 @@ def _no_scipy(what):
     raise ValueError(f"cconv.ndimage: {what} is not done by cconv's engine; install scipy")
 
 
-@pytest.mark.parametrize("call, error", [
-    (lambda: cndi.correlate(np.ones((4, 4)), np.ones((3, 3)), mode="edge"), RuntimeError),
-    (lambda: cndi.correlate(np.ones((4, 4)), np.ones((3, 3)), mode="edge"), ValueError),
-    (lambda: cndi.gaussian_filter(np.ones((4, 4)), [1.0, 2.0, 3.0]), RuntimeError),
-    (lambda: cndi.correlate(np.ones((4, 4)), np.ones((3, 3)), origin=2), ValueError),
-    (lambda: cndi.uniform_filter(np.ones((4, 4)), 3, axes=(0, 0)), ValueError),
-    (lambda: cndi.uniform_filter(np.ones((4, 4)), 3, axes=(2,)), ValueError),
-    (lambda: cndi.gaussian_filter1d(np.ones(4), 1.0, order=-1), ValueError),
-    (lambda: cndi.gaussian_filter1d(np.ones(4), 1.0, radius=-1), ValueError),
-    (lambda: cndi.correlate(np.ones((4, 4)), np.ones((3, 3)), output="no dtype"), TypeError),
-])
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda: cndi.correlate(np.ones((4, 4)), np.ones((3, 3)), mode="edge"), RuntimeError),
+        (lambda: cndi.correlate(np.ones((4, 4)), np.ones((3, 3)), mode="edge"), ValueError),
+        (lambda: cndi.gaussian_filter(np.ones((4, 4)), [1.0, 2.0, 3.0]), RuntimeError),
+        (lambda: cndi.correlate(np.ones((4, 4)), np.ones((3, 3)), origin=2), ValueError),
+        (lambda: cndi.uniform_filter(np.ones((4, 4)), 3, axes=(0, 0)), ValueError),
+        (lambda: cndi.uniform_filter(np.ones((4, 4)), 3, axes=(2,)), ValueError),
+        (lambda: cndi.gaussian_filter1d(np.ones(4), 1.0, order=-1), ValueError),
+        (lambda: cndi.gaussian_filter1d(np.ones(4), 1.0, radius=-1), ValueError),
+        (lambda: cndi.correlate(np.ones((4, 4)), np.ones((3, 3)), output="no dtype"), TypeError),
+    ],
+)
 def test_bad_arguments(call, error):
     with pytest.raises(error):
         call()
@@ -219,8 +262,12 @@ def test_gaussian_weights_match_the_derivatives_of_a_gaussian():
     sigma = 1.7
     g = np.exp(-x * x / (2 * sigma**2))
     g /= g.sum()
-    expected = {0: g, 1: -x / sigma**2 * g, 2: (x * x / sigma**2 - 1) / sigma**2 * g,
-                3: (3 - x * x / sigma**2) * x / sigma**4 * g}
+    expected = {
+        0: g,
+        1: -x / sigma**2 * g,
+        2: (x * x / sigma**2 - 1) / sigma**2 * g,
+        3: (3 - x * x / sigma**2) * x / sigma**4 * g,
+    }
     for order, kernel in expected.items():
         ours = cndi._gaussian_weights(sigma, order, 4.0, 6)[::-1]
         np.testing.assert_allclose(ours, kernel, rtol=1e-12, atol=1e-15)

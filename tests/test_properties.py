@@ -72,6 +72,21 @@ def test_every_engine_gives_nearly_the_same_result(level):
     engine = _engine.load(level)
     out = np.empty(image.shape, np.float64)
     no_factor = np.empty(0)
-    engine.correlate(image.reshape(1, 64, 240), out.reshape(1, 64, 240), kernel, no_factor,
-                     no_factor, engine.PATHS["direct"], 3, 2, 2, 0, 0.0, 0.0, 0.0, 2, False)
+    engine.correlate(
+        image.reshape(1, 64, 240),
+        out.reshape(1, 64, 240),
+        kernel,
+        no_factor,
+        no_factor,
+        engine.PATHS["direct"],
+        3,
+        2,
+        2,
+        0,
+        0.0,
+        0.0,
+        0.0,
+        2,
+        False,
+    )
     np.testing.assert_allclose(out, default, rtol=1e-12, atol=1e-9)

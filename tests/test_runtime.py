@@ -93,27 +93,40 @@ def test_default_threads_are_one_on_small_images_and_every_cpu_on_larger(monkeyp
         def call(*args, **strides):
             counts.append(args[-2])  # the engine's `threads`, before `stream`
             return function(*args, **strides)
+
         return call
 
     monkeypatch.setattr(cconv.api, "_compiled", recording)
     monkeypatch.setattr(cconv.api, "default_threads", lambda: 4)
     kernel = np.ones((3, 3)) / 9
-    for shape, threads, expected in [((64, 64, 3), None, 1), ((127, 129), None, 1),
-                                     ((128, 128), None, 4), ((3, 6000), None, 3),
-                                     ((64, 64, 3), 2, 2), ((2, 4), 3, 2)]:
+    for shape, threads, expected in [
+        ((64, 64, 3), None, 1),
+        ((127, 129), None, 1),
+        ((128, 128), None, 4),
+        ((3, 6000), None, 3),
+        ((64, 64, 3), 2, 2),
+        ((2, 4), 3, 2),
+    ]:
         image = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
         result = cconv.correlate(image, kernel, threads=threads, method="direct")
         assert counts[-1] == expected, (shape, threads)
-        np.testing.assert_array_equal(result, cconv.correlate(image, kernel, threads=1,
-                                                              method="direct"))
+        np.testing.assert_array_equal(
+            result, cconv.correlate(image, kernel, threads=1, method="direct")
+        )
 
 
 def test_fastest_level_is_chosen_and_cconv_simd_caps_it():
     assert _engine.level == _engine.available_levels()[-1]
     code = "import cconv; print(cconv.build_info()['simd'])"
     env = {**os.environ, "CCONV_SIMD": "baseline"}
-    chosen = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                            text=True, check=True, cwd=os.path.dirname(__file__))
+    chosen = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=os.path.dirname(__file__),
+    )
     assert chosen.stdout.strip() == "baseline"
 
 
@@ -127,11 +140,17 @@ def test_importing_the_source_folder_says_what_is_wrong(tmp_path):
     """`import cconv` in a clone's root finds the source folder, which has no compiled engine:
     the error says so, instead of a circular-import message."""
     source = os.path.join(os.path.dirname(__file__), "..", "cconv")
-    if any(name.startswith("_core_") and not name.endswith((".pyx", ".pyi"))
-           for name in os.listdir(source)):
+    if any(
+        name.startswith("_core_") and not name.endswith((".pyx", ".pyi"))
+        for name in os.listdir(source)
+    ):
         pytest.skip("this source folder was built in place")
-    run = subprocess.run([sys.executable, "-c", "import cconv"], capture_output=True,
-                         text=True, stdin=subprocess.DEVNULL,
-                         cwd=os.path.dirname(os.path.abspath(source)))
+    run = subprocess.run(
+        [sys.executable, "-c", "import cconv"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        cwd=os.path.dirname(os.path.abspath(source)),
+    )
     assert run.returncode != 0
     assert "compiled engine is missing" in run.stderr and "source folder" in run.stderr

@@ -36,8 +36,9 @@ def _image(shape, dtype, rng=RNG):
     if dtype.kind == "f":
         return (rng.random(shape) * 255).astype(dtype)
     info = np.iinfo(dtype)
-    return rng.integers(max(info.min, -3000), min(info.max, 3000), size=shape,
-                        endpoint=True).astype(dtype)
+    return rng.integers(
+        max(info.min, -3000), min(info.max, 3000), size=shape, endpoint=True
+    ).astype(dtype)
 
 
 def _decimate(array, stride):
@@ -56,13 +57,16 @@ def test_strided_equals_full_decimated(simd_level, name, dtype):
         image = _image(shape, dtype, rng)
         threads = int(rng.integers(1, 4))
         for method in ("auto", "direct"):
-            full = cconv.correlate(image, kernel, mode=mode, cval=7.0, method=method,
-                                   threads=threads)
-            strided = cconv.correlate(image, kernel, mode=mode, cval=7.0, method=method,
-                                      threads=threads, stride=stride)
+            full = cconv.correlate(
+                image, kernel, mode=mode, cval=7.0, method=method, threads=threads
+            )
+            strided = cconv.correlate(
+                image, kernel, mode=mode, cval=7.0, method=method, threads=threads, stride=stride
+            )
             assert strided.shape == _decimate(full, stride).shape
-            np.testing.assert_array_equal(strided, _decimate(full, stride),
-                                          err_msg=f"{shape} {stride} {mode} {method}")
+            np.testing.assert_array_equal(
+                strided, _decimate(full, stride), err_msg=f"{shape} {stride} {mode} {method}"
+            )
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.float32])
@@ -70,18 +74,23 @@ def test_strided_long_rows_in_chunks(simd_level, dtype):
     """Rows longer than the separable path's chunk (16384 samples): chunks start on kept
     pixels."""
     image = _image((11, 6001, 3), dtype)
-    for kernel, stride in itertools.product((kernels.gaussian(1.0), np.full((3, 3), 1 / 9),
-                                             KERNELS["random 3x3"]), [(2, 2), (1, 7)]):
-        np.testing.assert_array_equal(cconv.correlate(image, kernel, stride=stride),
-                                      _decimate(cconv.correlate(image, kernel), stride))
+    for kernel, stride in itertools.product(
+        (kernels.gaussian(1.0), np.full((3, 3), 1 / 9), KERNELS["random 3x3"]), [(2, 2), (1, 7)]
+    ):
+        np.testing.assert_array_equal(
+            cconv.correlate(image, kernel, stride=stride),
+            _decimate(cconv.correlate(image, kernel), stride),
+        )
 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.float32, np.float64])
 def test_strided_against_reference(mode, dtype):
     image = _image((23, 29, 3), dtype)
-    for kernel, stride in itertools.product([KERNELS["random 5x4"], KERNELS["gaussian"],
-                                             KERNELS["box 9x13"], KERNELS["sharpen"]], STRIDES):
+    for kernel, stride in itertools.product(
+        [KERNELS["random 5x4"], KERNELS["gaussian"], KERNELS["box 9x13"], KERNELS["sharpen"]],
+        STRIDES,
+    ):
         reference = _decimate(reference_filter(image, kernel, mode, 3.0), stride)
         result = cconv.correlate(image, kernel, mode=mode, cval=3.0, stride=stride)
         assert_matches_reference(result, reference, kernel, image, 3.0)
@@ -93,37 +102,46 @@ def test_convolve_origin_and_unsharp_centre():
     for origin, stride in itertools.product([0, (1, -2), (-2, 1)], STRIDES):
         np.testing.assert_array_equal(
             cconv.convolve(image, kernel, origin=origin, stride=stride),
-            _decimate(cconv.convolve(image, kernel, origin=origin), stride))
+            _decimate(cconv.convolve(image, kernel, origin=origin), stride),
+        )
     for stride in STRIDES:  # the separable path's centre tap, read at the kept pixels
         for picture in (image, image.astype(np.float32)):
             np.testing.assert_array_equal(
                 cconv.unsharp_mask(picture, sigma=1.5, amount=0.7, stride=stride),
-                _decimate(cconv.unsharp_mask(picture, sigma=1.5, amount=0.7), stride))
+                _decimate(cconv.unsharp_mask(picture, sigma=1.5, amount=0.7), stride),
+            )
 
 
 def test_other_routes_give_the_decimated_result():
     """The FFT path, non-native dtypes, float outputs, offset, nan_policy='omit', out=."""
     image = _image((70, 90), np.uint8)
     big = RNG.normal(size=(31, 31))
-    np.testing.assert_array_equal(cconv.correlate(image, big, method="fft", stride=3),
-                                  cconv.correlate(image, big, method="fft")[::3, ::3])
+    np.testing.assert_array_equal(
+        cconv.correlate(image, big, method="fft", stride=3),
+        cconv.correlate(image, big, method="fft")[::3, ::3],
+    )
     for dtype in (np.int8, np.int32, np.uint32, np.float16):
         picture = _image((21, 22, 2), dtype)
-        np.testing.assert_array_equal(cconv.correlate(picture, KERNELS["gaussian"], stride=2),
-                                      cconv.correlate(picture, KERNELS["gaussian"])[::2, ::2])
+        np.testing.assert_array_equal(
+            cconv.correlate(picture, KERNELS["gaussian"], stride=2),
+            cconv.correlate(picture, KERNELS["gaussian"])[::2, ::2],
+        )
     np.testing.assert_array_equal(
         cconv.correlate(image, KERNELS["sobel-x"], dtype=np.float32, offset=9, stride=(2, 3)),
-        cconv.correlate(image, KERNELS["sobel-x"], dtype=np.float32, offset=9)[::2, ::3])
+        cconv.correlate(image, KERNELS["sobel-x"], dtype=np.float32, offset=9)[::2, ::3],
+    )
     holes = image.astype(np.float32)
     holes[RNG.random(holes.shape) < 0.1] = np.nan
     for kernel in (KERNELS["gaussian"], KERNELS["box 9x13"], KERNELS["random 3x3"] ** 2):
         np.testing.assert_array_equal(
             cconv.correlate(holes, kernel, nan_policy="omit", stride=2),
-            cconv.correlate(holes, kernel, nan_policy="omit")[::2, ::2])
+            cconv.correlate(holes, kernel, nan_policy="omit")[::2, ::2],
+        )
     out = np.empty((35, 30), np.float64)
     assert cconv.correlate(image, KERNELS["box 5x5"], out=out, stride=(2, 3)) is out
-    np.testing.assert_array_equal(out, cconv.correlate(image, KERNELS["box 5x5"],
-                                                       dtype=np.float64)[::2, ::3])
+    np.testing.assert_array_equal(
+        out, cconv.correlate(image, KERNELS["box 5x5"], dtype=np.float64)[::2, ::3]
+    )
 
 
 def test_bad_strides_and_out():
@@ -142,8 +160,11 @@ def test_bad_strides_and_out():
 def test_pillow_images_come_back_smaller(mode, premultiply):
     array = _image((45, 52, 4), np.uint8)
     picture = Image.fromarray(array, "RGBA").convert(mode)
-    for function, options in [(cconv.gaussian_blur, {"sigma": 1.2}), (cconv.emboss, {}),
-                              (cconv.sharpen, {})]:
+    for function, options in [
+        (cconv.gaussian_blur, {"sigma": 1.2}),
+        (cconv.emboss, {}),
+        (cconv.sharpen, {}),
+    ]:
         full = function(picture, premultiply=premultiply, **options)
         strided = function(picture, premultiply=premultiply, stride=(2, 3), **options)
         assert strided.size == (18, 23) and strided.mode == mode
@@ -154,10 +175,11 @@ def test_dask_arrays():
     da = pytest.importorskip("dask.array")
     image = _image((40, 50, 3), np.uint8)
     lazy = da.from_array(image, chunks=(13, 17, 3))
-    for call in (lambda x, **o: cconv.correlate(x, KERNELS["random 5x4"], **o),
-                 lambda x, **o: cconv.gaussian_blur(x, sigma=2, **o),
-                 lambda x, **o: cconv.filter(x.astype(np.float32), "box", size=5,
-                                             nan_policy="omit", **o)):
+    for call in (
+        lambda x, **o: cconv.correlate(x, KERNELS["random 5x4"], **o),
+        lambda x, **o: cconv.gaussian_blur(x, sigma=2, **o),
+        lambda x, **o: cconv.filter(x.astype(np.float32), "box", size=5, nan_policy="omit", **o),
+    ):
         result = call(lazy, stride=(3, 2))
         assert isinstance(result, da.Array)
         np.testing.assert_array_equal(result.compute(), call(image, stride=(3, 2)))
@@ -168,19 +190,37 @@ def test_command_line(tmp_path):
 
     source = tmp_path / "in.png"
     Image.fromarray(_image((30, 41, 3), np.uint8)).save(source)
-    assert cli.main([str(source), "-o", str(tmp_path / "out.png"), "--filter", "blur",
-                     "--stride", "2,3"]) == 0
+    assert (
+        cli.main(
+            [str(source), "-o", str(tmp_path / "out.png"), "--filter", "blur", "--stride", "2,3"]
+        )
+        == 0
+    )
     with Image.open(source) as picture, Image.open(tmp_path / "out.png") as result:
         assert result.size == (14, 15)
-        np.testing.assert_array_equal(np.asarray(result),
-                                      np.asarray(cconv.blur(picture, stride=(2, 3))))
-    assert cli.main([str(source), "-o", str(tmp_path / "p.png"), "--filter", "pyramid-down",
-                     "--levels", "2"]) == 0
+        np.testing.assert_array_equal(
+            np.asarray(result), np.asarray(cconv.blur(picture, stride=(2, 3)))
+        )
+    assert (
+        cli.main(
+            [
+                str(source),
+                "-o",
+                str(tmp_path / "p.png"),
+                "--filter",
+                "pyramid-down",
+                "--levels",
+                "2",
+            ]
+        )
+        == 0
+    )
     with Image.open(tmp_path / "p.png") as result:
         assert result.size == (11, 8)
 
 
 # --- pyramid_down -------------------------------------------------------------------------
+
 
 def _binomial_reference(image, mode="mirror"):
     """One level: the 5x5 binomial, then every second row and column, in float64."""
@@ -218,8 +258,9 @@ def test_pyramid_down_matches_opencv():
         np.testing.assert_array_equal(result[~ties], expected[~ties])
         assert (np.abs(result[ties].astype(int) - expected[ties]) <= 1).all()
         floats = image.astype(np.float32)
-        np.testing.assert_allclose(cconv.pyramid_down(floats), cv2.pyrDown(floats), rtol=1e-6,
-                                   atol=1e-4)
+        np.testing.assert_allclose(
+            cconv.pyramid_down(floats), cv2.pyrDown(floats), rtol=1e-6, atol=1e-4
+        )
 
 
 def test_pyramid_down_pillow_and_errors():

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-SCRIPT = '''
+SCRIPT = """
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
@@ -27,7 +27,7 @@ edges: Image.Image = cconv.edges(photo, "max")
 custom: Image.Image = cconv.filter(photo, "motion-blur", length=9, angle=30.0)
 relief = cconv.emboss(image, offset=128.0)
 same: Image.Image = photo.filter(cconv.Kernel(np.ones((5, 5))))
-'''
+"""
 
 
 def test_a_user_script_passes_mypy_strict(tmp_path):
@@ -35,7 +35,11 @@ def test_a_user_script_passes_mypy_strict(tmp_path):
         pytest.skip("mypy is not installed")
     script = tmp_path / "user.py"
     script.write_text(SCRIPT)
-    done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
-                           str(script)], capture_output=True, text=True, cwd=tmp_path,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
