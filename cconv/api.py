@@ -413,7 +413,7 @@ def _filter(
         path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
 
     planes_shape, channels = _planes(image.shape)
-    out_planes_shape = _planes(shape)[0]
+    out_planes_shape = planes_shape if strides == _NO_STRIDE else _planes(shape)[0]
 
     direct = (
         out is not None
@@ -466,8 +466,7 @@ def _filter(
         centre,
         min(threads, out_planes_shape[0] * out_planes_shape[1]),  # no more threads than rows
         result.nbytes >= _STREAM_BYTES,
-        stride_y=strides[0],
-        stride_x=strides[1],
+        *(() if strides == _NO_STRIDE else strides),  # (the engine's default: 1, 1)
     )
     return _finish(result, out, out_dtype, direct)
 
@@ -485,7 +484,7 @@ _NO_STRIDE = (1, 1)
 
 def as_strides(stride) -> tuple[int, int]:
     """`stride` (one positive integer or one per axis, rows then columns) as a pair."""
-    if type(stride) is int and stride == 1:  # the common case, at once
+    if stride is _NO_STRIDE or type(stride) is int and stride == 1:  # the common cases, at once
         return _NO_STRIDE
     values = stride if isinstance(stride, (tuple, list, np.ndarray)) else (stride, stride)
     if len(values) != 2 or not all(
@@ -501,7 +500,7 @@ def strided_shape(shape: tuple, strides: tuple[int, int]) -> tuple:
     """The shape of an image of `shape` (H, W), (H, W, C) or (N, H, W, C) keeping every
     strides[0]-th row and strides[1]-th column."""
     if strides == _NO_STRIDE:
-        return tuple(shape)
+        return shape
     y = 1 if len(shape) == 4 else 0
     sizes = list(shape)
     sizes[y] = -(-shape[y] // strides[0])

@@ -90,9 +90,9 @@ def test_default_threads_are_one_on_small_images_and_every_cpu_on_larger(monkeyp
     def recording(*dtypes):
         function = compiled(*dtypes)
 
-        def call(*args, **strides):
-            counts.append(args[-2])  # the engine's `threads`, before `stream`
-            return function(*args, **strides)
+        def call(*args):
+            counts.append(args[-2])  # the engine's `threads`, before `stream` (unstrided)
+            return function(*args)
 
         return call
 
