@@ -179,8 +179,8 @@ def correlate_planes(
             np.fft.irfft(product, n=size[1], axis=1)[:, kernel_width - 1 : kernel_width - 1 + width]
         )
 
-    # One job per channel of each image: transforms of contiguous planes (a channels-last
-    # batch of transforms took 1.3-1.6x the time per channel, 1080p RGB)
+    # One job per channel of each image: transforms of contiguous planes, faster than a
+    # channels-last batch of transforms (docs/design.md, where the constants come from)
     jobs = [
         (index, channel) for index in range(batch.shape[0]) for channel in range(batch.shape[3])
     ]
@@ -298,8 +298,8 @@ def correlate_tiles(
 
 
 # Kernels with fewer weights never pay on images of any size (the direct path's cost grows
-# with the weights): through the tiles (at 9x9 they took 1.2-2.4x the direct path's time),
-# through the planes
+# with the weights; docs/design.md, where the constants come from): through the tiles, through
+# the planes
 MIN_TILE_TAPS = 100
 MIN_TAPS = 400
 
@@ -341,6 +341,6 @@ def pays(
     if math.prod(kernel_shape) < MIN_TAPS:
         return False
     padded = fast_length(height + kernel_shape[0] - 1) * fast_length(width + kernel_shape[1] - 1)
-    # planes on more threads gained little: 1080p RGB 63x63, 2 threads 0.88-0.90x the time
+    # planes on more threads gained little (docs/design.md, where the constants come from)
     fft = padded * (images + 0.5) * FFT_NS_PER_SAMPLE / (1 + 0.2 * (min(threads, images) - 1))
     return fft <= 0.8 * direct

@@ -45,16 +45,14 @@ _WIDER = {
     np.dtype(np.float16): np.dtype(np.float32),
 }
 
-# threads=None on fewer samples than this takes one thread. Two threads took, of one's time
-# (uint8 and float32, sharpen and random 7x7): 64x64 RGB (12288 samples) 0.96-1.08x, 96x96
-# RGB 0.85-0.98x, 128x128 RGB 0.68-1.02x, 256x256 RGB 0.56-0.78x.
+# threads=None on fewer samples than this takes one thread: below it, waking a second
+# thread cost about what it saved (docs/design.md, where the constants come from).
 _MIN_SAMPLES_FOR_THREADS = 16384
 
 # Outputs from this size on are written with streaming stores (the engine's `stream`): they do
-# not fit in the caches of typical machines together with their input (this one has 32 MiB of
-# L3), so caching them only costs a read of each line before it is written. Measured on a
-# 1080p RGB float32 image (25 MB), 1 thread: 3x3 sharpen 3.9-4.0 -> 2.8-3.0 ms, 3x3 random
-# 4.2-4.3 -> 3.6-3.9; the separable path and 3840x2160 uint8 unchanged within the noise.
+# not fit in the caches of typical machines together with their input, so caching them only
+# costs a read of each line before it is written (docs/design.md, where the constants come
+# from).
 _STREAM_BYTES = 16 << 20
 
 

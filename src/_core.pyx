@@ -184,11 +184,9 @@ def cpu_levels():
 
 # Samples per chunk: one chunk of the accumulator and of the rows it reads stay in L1 cache.
 # The separable path's column pass goes down the image a chunk at a time and restarts for the
-# next one: longer runs along each row (a 1080p RGB row is one chunk) were measured faster,
-# though its filtered chunks then live in L2 (1080p RGB, 1 thread: 5x5 Gaussian uint8 2.3 to
-# 2.0 ms, float32 3.8 to 2.5; 15x15 uint8 6.3 to 5.6 ms, against 1024 samples). 16384 rather
-# than 8192, so that a 2160p RGB row (11520 samples) is one chunk too: 2160p RGB uint8, 5x5
-# Gaussian, engine A/B, 0.92-0.97x the time at one thread, 0.97-1.01x at two.
+# next one: longer runs along each row were faster, though its filtered chunks then live in
+# L2, and 16384 makes a 2160p RGB row one chunk (docs/design.md, where the constants come
+# from).
 cdef enum:
     CHUNK = 1024
     SEPARABLE_CHUNK = 16384
@@ -197,10 +195,8 @@ cdef enum:
 
 # The direct paths read rows of at least this many samples in place (direct_block,
 # integer_block); shorter rows are copied whole into the ring and taken in one part. In place,
-# a row is three parts, and the two near the borders are short, costly next to a short row:
-# engine A/B, uint8 sharpen (integer path), 1 thread: 64x64 RGB 0.71-0.73x the time, 64x64 gray
-# 0.59x, 256x256 RGB (768 samples a row) 0.75x; 640 RGB pixels (1920) 0.93x; rows of 2880 and
-# 3840 samples 1.06-1.11x, 1080p RGB 1.22x.
+# a row is three parts, and the two near the borders are short, costly next to a short row
+# (docs/design.md, where the constants come from).
 cdef enum:
     IN_PLACE_MIN_ROW = 2048
 IN_PLACE_ROW = IN_PLACE_MIN_ROW  # for the tests, which cover rows on both sides of it
@@ -351,11 +347,10 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     # Enough blocks for every thread to get one. With several threads, the direct and separable
     # paths cut each plane into up to BLOCKS_PER_THREAD blocks per thread, of at least
     # max(32, 4 * kernel_height) rows (a direct block starts by loading its ring of rows),
-    # handed out to whichever thread is free (dynamic schedule): on this project's shared
-    # 2-core machine one core often runs slower for a while, and with one block each the call
-    # waited for it. Engine A/B, 2 threads, 1080p uint8, random 15x15: RGB and gray 0.73-0.84x
-    # the time of one block each; Gaussians 0.87-1.01x. The box path keeps one block per
-    # thread: its blocks start by summing a window of rows, which cost it 5-11% at 8 per thread.
+    # handed out to whichever thread is free (dynamic schedule): on a shared machine one core
+    # often runs slower for a while, and with one block each the call waited for it. The box
+    # path keeps one block per thread: its blocks start by summing a window of rows (both
+    # measured: docs/design.md, where the constants come from).
     blocks_per_plane = min(out_height, max(1, (threads + planes - 1) // planes))
     if threads > 1 and path != BOX:
         blocks_per_plane = max(blocks_per_plane, min(

@@ -68,6 +68,11 @@
 #endif
 
 #if CCONV_COLUMN_VECTOR
+#if defined(__GNUC__)
+#define CCONV_COLUMN_INLINE static inline __attribute__((always_inline))
+#else
+#define CCONV_COLUMN_INLINE static __forceinline
+#endif
 /* Output rows per pass of the _group functions, at most: 8 was slower than 4 (AVX-512); for
  * the symmetric uint8 loop below (AVX2, microbenchmark, 15 taps), 6 and 8 were no faster. */
 #define CCONV_COLUMN_GROUP 4
@@ -115,10 +120,10 @@ static inline void name(float *out, const type **rows, const float *weights, ptr
     }                                                                                          \
 }                                                                                              \
                                                                                                \
-static inline ptrdiff_t name##_group_any(float *const *outs, ptrdiff_t offset,             \
-                                         ptrdiff_t count, const type **rows,                   \
-                                         const float *weights, ptrdiff_t taps,                 \
-                                         ptrdiff_t start, ptrdiff_t n, ptrdiff_t step)         \
+CCONV_COLUMN_INLINE ptrdiff_t name##_group_any(float *const *outs, ptrdiff_t offset,         \
+                                             ptrdiff_t count, const type **rows,               \
+                                             const float *weights, ptrdiff_t taps,             \
+                                             ptrdiff_t start, ptrdiff_t n, ptrdiff_t step)     \
 {                                                                                              \
     ptrdiff_t i = 0, t, k;                                                                     \
     for (; i + 2 * CCONV_WIDTH <= n; i += 2 * CCONV_WIDTH) {                                   \
@@ -234,7 +239,9 @@ static inline void name##_group(float *const *outs, ptrdiff_t offset, ptrdiff_t 
         i = name##_group_fixed_1(outs, offset, rows, weights, taps, start, n);                 \
     else if (count == CCONV_COLUMN_GROUP && step == 2)                                         \
         i = name##_group_fixed_2(outs, offset, rows, weights, taps, start, n);                 \
-    if (i < 0)                                                                                 \
+    if (i < 0 && step == 1) /* (a constant step: the loop's tests fold, as before steps) */    \
+        i = name##_group_any(outs, offset, count, rows, weights, taps, start, n, 1);           \
+    else if (i < 0)                                                                            \
         i = name##_group_any(outs, offset, count, rows, weights, taps, start, n, step);        \
     for (k = 0; k < count; k++)                                                                \
         name(outs[k] + offset + i, rows + k * step, weights, taps, start + i, n - i);          \

@@ -42,9 +42,8 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
     cdef Py_ssize_t nonfinite = v - 1  # the last row loaded that holds NaN or infinity, if any
     # An image already of the accumulator's type is read in place, not copied into the ring:
     # only the outputs in reach of a border (before `left`, from `right` on) read extended rows,
-    # of which only the parts near the borders are loaded. The copy was 18% of a float32 3x3's
-    # profile. Engine A/B, 1080p RGB float32, 1 thread: random 3x3 0.85-0.86x the time,
-    # sharpen 0.74 (2 threads 0.93 and 0.80), random 5x5 and 7x7 0.90-0.92, 15x15 1.00-1.05.
+    # of which only the parts near the borders are loaded: the copy was a large part of a
+    # small kernel's time (docs/design.md, the direct path).
     cdef bint in_place = ((in_t is float and acc_t is float or in_t is double and acc_t is double)
                           and reads_in_place(width, kernel_width, row_len) and stride.x == 1)
     cdef Py_ssize_t left = anchor_x * channels

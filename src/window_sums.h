@@ -28,6 +28,15 @@
 #include <immintrin.h>
 #endif
 
+/* The row functions the engine calls are kept out of line: inlined into the engine's OpenMP
+ * function, whose register pressure grows with every path, their loops came to reload their
+ * constants and pointers from the stack (docs/design.md, where the constants come from). */
+#if defined(_MSC_VER)
+#define CCONV_OUT_OF_LINE static __declspec(noinline)
+#else
+#define CCONV_OUT_OF_LINE static __attribute__((noinline))
+#endif
+
 #if defined(__AVX2__) && !defined(__AVX512F__)
 /* Outputs i .. i + 7 from the 8 before them (`previous`), stored; returns them. lanes (1, 2
  * or 4: the stride, a constant) takes the in-block running sums by byte shifts inside each
@@ -151,7 +160,7 @@ static inline void cconv_sums_pixels_u32(const uint32_t *x, uint32_t *out, ptrdi
  * leaving[i] for the first samples; returns how many (a multiple of 8), the caller does the
  * rest. One widening load (vpmovzxbd) per 8 samples and row, where GCC's vectorisation of the
  * portable loop widens in two steps with extracts. AVX2 module only. */
-static inline ptrdiff_t cconv_update_sums_u8(uint32_t *sums, const uint8_t *entering,
+CCONV_OUT_OF_LINE ptrdiff_t cconv_update_sums_u8(uint32_t *sums, const uint8_t *entering,
                                              const uint8_t *leaving, ptrdiff_t n)
 {
     ptrdiff_t i = 0;
@@ -177,7 +186,7 @@ static inline ptrdiff_t cconv_update_sums_u8(uint32_t *sums, const uint8_t *ente
  * infinite, else 1: the check the engine would otherwise make in a second pass over the row.
  * In every module (vectors where AVX2 is there): engine A/B, 1080p RGB float32, 31x31 box,
  * against Cython's update loop and that pass: 0.87-0.88x the time, 2 threads 0.93. */
-static inline int cconv_update_sums_f32(float *sums, const float *entering,
+CCONV_OUT_OF_LINE int cconv_update_sums_f32(float *sums, const float *entering,
                                         const float *leaving, ptrdiff_t n)
 {
     ptrdiff_t i = 0;
@@ -202,7 +211,7 @@ static inline int cconv_update_sums_f32(float *sums, const float *entering,
     return !bad;
 }
 
-static inline void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, ptrdiff_t n,
+CCONV_OUT_OF_LINE void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, ptrdiff_t n,
                                          ptrdiff_t k, ptrdiff_t stride)
 {
     ptrdiff_t i, j;
@@ -349,7 +358,7 @@ static inline double cconv_box_next(const float *x, double *ring, ptrdiff_t i, p
 #define CCONV_BOX_ROW 1
 #define CCONV_BOX_CHANNELS 8
 
-static inline void cconv_box_row_f32(const float *x, float *out, ptrdiff_t n, ptrdiff_t k,
+CCONV_OUT_OF_LINE void cconv_box_row_f32(const float *x, float *out, ptrdiff_t n, ptrdiff_t k,
                                      ptrdiff_t stride, float weight, int stream,
                                      const void *ahead, ptrdiff_t ahead_bytes)
 {
@@ -578,7 +587,7 @@ static inline void cconv_box_pixels(const float *x, float *out, ptrdiff_t n, ptr
         out[i] = (float)(weight * cconv_box_next(x, ring, i, k, stride));
 }
 
-static inline void cconv_box_row_f32(const float *x, float *out, ptrdiff_t n, ptrdiff_t k,
+CCONV_OUT_OF_LINE void cconv_box_row_f32(const float *x, float *out, ptrdiff_t n, ptrdiff_t k,
                                      ptrdiff_t stride, float weight, int stream,
                                      const void *ahead, ptrdiff_t ahead_bytes)
 {
@@ -645,7 +654,7 @@ static inline void cconv_box_row_f32(const float *x, float *out, ptrdiff_t n, pt
 #else /* no such loop at this level: never called (CCONV_BOX_ROW is 0) */
 #define CCONV_BOX_ROW 0
 #define CCONV_BOX_CHANNELS 0
-static inline void cconv_box_row_f32(const float *x, float *out, ptrdiff_t n, ptrdiff_t k,
+CCONV_OUT_OF_LINE void cconv_box_row_f32(const float *x, float *out, ptrdiff_t n, ptrdiff_t k,
                                      ptrdiff_t stride, float weight, int stream,
                                      const void *ahead, ptrdiff_t ahead_bytes)
 {
