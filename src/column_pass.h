@@ -164,10 +164,8 @@ CCONV_DEFINE_COLUMN(cconv_column_f32, float, CCONV_LOAD_F32)
  * samples it did. With the count a constant the weights stay in registers and each row's
  * vector is loaded (and converted) once for all the output rows it feeds, where the loop
  * above tests at every row and tap which output rows take it and broadcasts their weights
- * from memory. The same sums: tap after tap from 0. Microbenchmark, AVX2, float32 rows in
- * L2, ns per output sample: 3 taps 0.14 -> 0.10, 5 taps 0.38 -> 0.17, 15 taps 0.86 -> 0.45.
- * Engine A/B, 1080p RGB float32, 1 thread: 5x5 Gaussian 0.74-0.86x the time, 15x15 0.88-0.92x
- * (uint8 Gaussians take the symmetric loops below).
+ * from memory. The same sums: tap after tap from 0 (measured: docs/design.md; uint8
+ * Gaussians take the symmetric loops below).
  * name##_group(outs, offset, count, rows, weights, taps, start, n, step) takes one of these
  * or name##_group_any, and finishes the rows' ends one row at a time.
  */
@@ -258,8 +256,8 @@ CCONV_DEFINE_GROUP(cconv_column_f32, float, CCONV_LOAD_F32)
  * a weight are added first (exactly: integers below 511), then multiplied once, so the column
  * filter takes (taps + 1) / 2 multiply-adds and taps / 2 adds, which run on other ports.
  * Every sample is summed in one order: pairs t = 0, 1, ... then the middle row.
- * Engine A/B, 1080p RGB, 1 thread: 5x5 Gaussian 2.0 to 1.75 ms, 15x15 5.7 to 5.1 ms; float32
- * images gained nothing measurable (and their pair sums would round), so they stay as above.
+ * float32 images gained nothing measurable (and their pair sums would round), so they stay
+ * as above (docs/design.md).
  *
  * cconv_column_u8_symmetric(out, rows, weights, taps, start, n): one output row.
  * cconv_column_u8_group_symmetric(outs, offset, count, rows, weights, taps, start, n): as

@@ -11,9 +11,7 @@
  *
  * The taps come sorted: `plus` taps of weight 1 first, then `minus` taps of weight -1 (most
  * integer kernels' weights), then the others; the first two kinds are added or subtracted
- * without a multiply. (Engine A/B, 1080p RGB sharpen, 1 thread: a multiply for every tap and
- * every row copied into a ring took 0.61x the float path's time; without both, 0.40x; the two
- * were measured together.) The order of exact sums does not change them. The AVX2 and AVX-512
+ * without a multiply (measured: docs/design.md). The order of exact sums does not change them. The AVX2 and AVX-512
  * modules sum every tap of a block of 64 samples in registers (4 x 16 int16 lanes) and pack
  * straight to uint8; the baseline module adds the taps a row chunk at a time into an int16 row
  * in L1, a loop the compiler vectorises for SSE2. Both are exact, so they give the same bytes.

@@ -13,16 +13,15 @@
  * row, then a second pass rounds and stores it. Here every tap of a block of samples is summed
  * in registers (four vectors, to hide the multiply-add latency) and the block is rounded and
  * stored straight from them: no accumulator row written and read back, no second pass for
- * more than eight taps. In a microbenchmark on this project's Zen-4 machine (rows in L1), a
- * uint8 row of 5 taps went from 11.5 to 9.5 cycles per 16 samples, of 9 taps from 19.4 to 15.4.
+ * more than eight taps. (Measured: docs/design.md,
+ * where the constants come from.)
  *
  * Why rows in groups (the direct path, CCONV_TAPS_GROUP output rows per pass): one kernel's
  * taps over a group of output rows read the same source samples, at other kernel rows. Each
  * source vector is then loaded once and multiplied into every row of the group (4 rows with
  * AVX-512, 3 with AVX2's 16 registers), instead of loaded once per row, and the multiply-adds,
- * not the loads, set the pace. 1080p RGB float32, random 15x15, 1 thread: AVX-512 (with a
- * test per zero weight, microbenchmark) 46 -> 28 ms; AVX2 (engine A/B) 85 -> 60 ms, and
- * uint8 79 -> 51 ms (groups of 2). Which kernels are grouped: see correlate in _core.pyx.
+ * not the loads, set the pace. Which kernels are grouped: see correlate in _core.pyx (measured:
+ * docs/design.md).
  *
  * Every sample is summed the same way wherever it falls (block of four vectors, one 16-sample
  * or one-vector block, scalar tail, any group): tap after tap in the sources' order, one fused
@@ -49,9 +48,7 @@
 /*
  * AVX2 has 16 registers: 3 x 4 accumulators, 3 weights, the vector loaded. Four multiply-adds
  * are in flight per accumulator chain (latency 4, two per cycle), so groups of 2 (8 chains)
- * had no slack: engine A/B, 1 thread, groups of 3 (with the spans below) against 2, uint8:
- * random 15x15 0.86-0.94x the time (2 threads 0.86), 4x4 to 9x9 0.87-0.95x; float32 15x15
- * 0.87-0.95x, 4x4 and 5x5 1.01-1.03x.
+ * had no slack (measured: docs/design.md).
  */
 #define CCONV_TAPS_GROUP 3
 #define CCONV_STORE16_U8(d, a) _mm_storeu_si128((__m128i *)(d), cconv_pack_u8((a)[0], (a)[1]))
@@ -134,7 +131,7 @@ static inline void cconv_group_spans(ptrdiff_t *cut, int group, const float *wei
     /* AVX2: only the spans of one row stay apart; those of 2 to group - 1 rows join the span of
      * all rows (their other rows multiply weights of 0). A span of two rows, 8 sums, loads a
      * vector per two multiply-adds where the full span loads one per three, and was slower than
-     * its saving: microbenchmark, gray rows, random 15x15, groups of 3, 0.90x the time. */
+     * its saving (docs/design.md). */
     for (g = 2; g < group; g++)
         cut[g] = cut[1];
     for (g = group; g < 2 * group - 2; g++)
@@ -205,7 +202,7 @@ static inline ptrdiff_t cconv_stream_head(const void *dst, ptrdiff_t sample_size
 /*
  * vectors of sums (a multiple of CCONV_PER16 for uint8) into dst from sample i. The sums come
  * by value: given their address, GCC kept a copy of the AVX2 groups' 12 accumulators on the
- * stack, stored at every tap (uint8 rows, random 15x15: 2.3x the time).
+ * stack, stored at every tap (docs/design.md).
  */
 CCONV_ALWAYS_INLINE void cconv_store_vectors(void *dst, int u8, ptrdiff_t i, CCONV_VEC a0,
                                              CCONV_VEC a1, CCONV_VEC a2, CCONV_VEC a3,
@@ -247,8 +244,7 @@ CCONV_ALWAYS_INLINE void cconv_store_vectors(void *dst, int u8, ptrdiff_t i, CCO
  * next, ahead_scale bytes per sample of these rows; the 4-vector blocks prefetch them a
  * block's share at a time, so that reading them from memory overlaps this arithmetic instead
  * of following it. Into L2, not L1: there it evicted the rows a large kernel's taps were
- * reading (1080p RGB float32, random 15x15, 1 thread: 47 ms without prefetch, 58 into L1, 47
- * into L2; 3x3: 3.6, 3.3, 2.9).
+ * reading (docs/design.md).
  */
 CCONV_ALWAYS_INLINE void cconv_prefetch(const void *const *ahead, int group, ptrdiff_t from,
                                         ptrdiff_t to)
@@ -269,9 +265,7 @@ CCONV_ALWAYS_INLINE void cconv_prefetch(const void *const *ahead, int group, ptr
  * constants, so the loads go by offset o from the block's first sample, each made once for
  * all the vectors it feeds (vector k takes tap t at o = t * stride + k * CCONV_WIDTH). Each
  * vector still gets its taps in order t = 0, 1, ... (o grows with t), one fused multiply-add
- * each from 0, as in cconv_taps_block: the same sums. Microbenchmark, AVX2, uint8 output,
- * rows in L1: 15 taps 0.52 -> 0.43 ns per sample (gray) and 0.53 -> 0.42 (RGB), 5 taps 0.17
- * -> 0.14.
+ * each from 0, as in cconv_taps_block: the same sums.
  */
 CCONV_ALWAYS_INLINE void cconv_taps_block_contiguous(CCONV_VEC *a, const CCONV_VEC *w,
                                                      int taps, int stride, CCONV_VEC offset,
@@ -365,11 +359,9 @@ CCONV_ALWAYS_INLINE void cconv_taps_rows(void *const *dst, int u8, int group, in
  * One row (weights one per tap), `ahead` one row or NULL: the separable path's row filter and
  * the direct path's rows outside groups. The odd tap counts up to 15 each get a loop of their
  * own, with `taps` a constant: unrolled, the weights and source pointers read once per row
- * instead of once per tap of every block, and no loop counter. Microbenchmark, AVX2, a row
- * in L1, ns per sample: 5 taps 0.18 -> 0.15, 15 taps 0.53 -> 0.47. The sums are the same.
- * Both are out of line: inlined into the engine's large functions, the uint8 one gained
- * nothing (engine A/B 0.97-1.00); out of line, 1080p and 2160p uint8 Gaussians and sharpen,
- * 1 thread, took 0.87-0.96x the time of the inlined loop for any tap count.
+ * instead of once per tap of every block, and no loop counter. The sums are the same.
+ * Both are out of line, which was faster than inlined into the engine's large functions
+ * (docs/design.md).
  */
 #define CCONV_FIXED_TAPS(taps, call_fixed, call_any)                                          \
     switch (taps) {                                                                            \
@@ -432,10 +424,7 @@ CCONV_ALWAYS_INLINE void cconv_taps_row(void *dst, int u8, const float **sources
 /*
  * noinline: inlined into the engine's large functions, GCC kept this loop's tap counter and
  * offsets in memory and xmm registers (too few free registers there), a stall on every tap.
- * Compiled on its own it has the registers: 1080p RGB float32, direct path, 1 thread, engine
- * A/B: random 15x15 59 -> 47 ms, random 3x3 3.5 -> 2.9 ms. (The uint8 loop, when it took
- * any tap count in one loop, lost 12% out of line on 2160p 5x5 Gaussians; with the loops per
- * tap count above, it gains out of line.)
+ * Compiled on its own it has the registers (docs/design.md).
  */
 static __attribute__((noinline)) void cconv_taps_u8(uint8_t *dst, const float **sources,
                                                     const float *weights, ptrdiff_t taps,

@@ -15,9 +15,8 @@
  * by the stride), then the last output of each channel before the block is added. The
  * baseline module runs the scalar chain, one channel at a time; all give the same integers.
  * The AVX2 module does the same with 8 lanes for 1, 2 and 4 channels (byte shifts), and
- * steps a pixel at a time for 3 and 5 to 8 (cconv_sums_pixels_u32): on 1080p RGB uint8,
- * 31x31, 1 thread, the scalar chain took most of the box's time (7.2 ms against cv2.blur's
- * 5.0).
+ * steps a pixel at a time for 3 and 5 to 8 (cconv_sums_pixels_u32): the scalar chain took
+ * most of the box's time (docs/design.md).
  */
 #ifndef CCONV_WINDOW_SUMS_H
 #define CCONV_WINDOW_SUMS_H
@@ -41,8 +40,7 @@
 /* Outputs i .. i + 7 from the 8 before them (`previous`), stored; returns them. lanes (1, 2
  * or 4: the stride, a constant) takes the in-block running sums by byte shifts inside each
  * 128-bit half, then adds the low half's last sums to the high half: cheaper than a permute
- * and a mask per step (microbenchmark, stride 1, 31 taps: 0.32-0.37 -> 0.22 ns per output;
- * engine A/B, 1080p gray uint8, 31x31 box: 0.80-0.83x the time, 2 threads 0.81). */
+ * and a mask per step (docs/design.md). */
 static inline __attribute__((always_inline)) __m256i
 cconv_sums8_u32(const uint32_t *x, uint32_t *out, ptrdiff_t i, ptrdiff_t span, ptrdiff_t stride,
                 __m256i previous, int lanes, __m256i carry_index)
@@ -112,11 +110,8 @@ cconv_sums_step_u32(const uint32_t *x, uint32_t *out, ptrdiff_t i, ptrdiff_t spa
  * running sum of its own outputs, stride apart (the same channel's), so no value changes
  * lanes and the permute steps (and masks) of an in-block prefix are not needed. The lanes past
  * the last whole pixel are the next step's first outputs, stored again by it (the same exact
- * integers). Two chains, the row's halves, the second from 8 outputs added up. Microbenchmark
- * (a 1080p row, 31 taps) against those permute steps: 3 channels 0.82x the time (2 pixels a
- * step), 5 0.74x, 6 0.60x, 8 0.46x. Engine A/B, 1080p RGB uint8, 31x31: 0.87-0.92x the time
- * at one thread, 0.90-0.95x at two. For 3 channels, 4 lanes and a pixel a step took 0.71x in
- * the microbenchmark but only 0.96-0.97x in the engine.
+ * integers). Two chains, the row's halves, the second from 8 outputs added up (measured
+ * against the permute steps: docs/design.md).
  */
 static inline __attribute__((always_inline)) void
 cconv_sums_pixel_chains(const uint32_t *x, uint32_t *out, ptrdiff_t steps, ptrdiff_t k,
@@ -184,8 +179,7 @@ CCONV_OUT_OF_LINE ptrdiff_t cconv_update_sums_u8(uint32_t *sums, const uint8_t *
 /* The float32 box's column sums moved down a row: sums[i] += entering[i] - leaving[i], the
  * engine's operations in its order, for i in [0, n). Returns 0 if a new sum is NaN or
  * infinite, else 1: the check the engine would otherwise make in a second pass over the row.
- * In every module (vectors where AVX2 is there): engine A/B, 1080p RGB float32, 31x31 box,
- * against Cython's update loop and that pass: 0.87-0.88x the time, 2 threads 0.93. */
+ * In every module (vectors where AVX2 is there; docs/design.md). */
 CCONV_OUT_OF_LINE int cconv_update_sums_f32(float *sums, const float *entering,
                                         const float *leaving, ptrdiff_t n)
 {
@@ -333,7 +327,7 @@ CCONV_OUT_OF_LINE void cconv_window_sums_u32(const uint32_t *x, uint32_t *out, p
  * channel; 2 to 4 channels step a pixel at a time instead (cconv_box_pixels), without permutes.
  * Meanwhile it prefetches `ahead` (or NULL), ahead_bytes of the image row the caller reads
  * next: the column sums' update then finds it in cache instead of waiting for memory
- * (1080p RGB float32, 31x31, 1 thread: 6.0 -> 5.2 ms).
+ * (docs/design.md).
  */
 #if defined(__AVX2__)
 /* The double-precision window sum at i: added up for the first output of each channel, else
@@ -541,9 +535,8 @@ static inline void cconv_prefetch_share(const void *ahead, ptrdiff_t ahead_bytes
  * far below float32's resolution; which one stays depends only on n and stride). Two chains,
  * the row's halves, hide the add's latency; the second starts from 4 outputs added up. Not
  * streamed: the stores overlap, unaligned.
- * Microbenchmark (a 1080p row, 31 taps) against the chains: stride 3 0.62x the time, stride 4
- * 0.48-0.59x, stride 2 0.87x; stride 1 1.24x (a new output per 4 lanes), so it keeps them.
- * 1080p rows into a 25 MB output (the engine's case; the chains streamed): 0.70x.
+ * Faster than the chains from 2 channels on, slower for one, which keeps them
+ * (docs/design.md).
  */
 static inline void cconv_box_pixels(const float *x, float *out, ptrdiff_t n, ptrdiff_t k,
                                     ptrdiff_t stride, double weight, const void *ahead,
