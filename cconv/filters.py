@@ -292,9 +292,10 @@ def pyramid_down(
     threads: int | None = None,
     premultiply: bool = True,
 ) -> Picture:
-    """Halve the image `levels` times, as ``cv2.pyrDown`` does each time: the 5x5 binomial
-    blur (``[1, 4, 6, 4, 1] / 16`` down and across) kept at every second row and column from
-    the first, ``ceil(H / 2) x ceil(W / 2)``, computing only the kept pixels.
+    """Halve the image `levels` times with the 5x5 binomial blur, as ``cv2.pyrDown`` does.
+
+    Each level is the blur (``[1, 4, 6, 4, 1] / 16`` down and across) kept at every second row
+    and column from the first, ``ceil(H / 2) x ceil(W / 2)``, computing only the kept pixels.
 
     The default border, 'mirror', is OpenCV's default (BORDER_REFLECT_101), and the values
     then equal cv2.pyrDown's but for rounding: integer results round half to even, where
