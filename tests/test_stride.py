@@ -270,3 +270,20 @@ def test_pyramid_down_pillow_and_errors():
     for levels in (-1, 1.5, True, "2"):
         with pytest.raises(ValueError, match="`levels`"):
             cconv.pyramid_down(np.zeros((4, 4)), levels=levels)
+
+
+def test_thresholded_unsharp_mask_is_sliced():
+    """Its numpy passes take the whole image; the result is still the full one decimated."""
+    array = _image((31, 40, 4), np.uint8)
+    picture = Image.fromarray(array, "RGBA")
+    options = {"sigma": 1.5, "amount": 1.0, "threshold": 5.0}
+    result = cconv.unsharp_mask(picture, stride=2, **options)
+    assert result.size == (20, 16) and result.mode == "RGBA"
+    np.testing.assert_array_equal(
+        np.asarray(result), np.asarray(cconv.unsharp_mask(picture, **options))[::2, ::2]
+    )
+    floats = array[..., :3].astype(np.float32)
+    np.testing.assert_array_equal(
+        cconv.unsharp_mask(floats, stride=(2, 3), **options),
+        cconv.unsharp_mask(floats, **options)[::2, ::3],
+    )
