@@ -463,7 +463,8 @@ def _filter(
         offset,
         centre,
         min(threads, out_planes_shape[0] * out_planes_shape[1]),  # no more threads than rows
-        result.nbytes >= _STREAM_BYTES,
+        # a strided output is written past the caches too where its input alone fills them
+        max(result.nbytes, 0 if strides == _NO_STRIDE else source.nbytes) >= _STREAM_BYTES,
         *(() if strides == _NO_STRIDE else strides),  # (the engine's default: 1, 1)
     )
     return _finish(result, out, out_dtype, direct)
