@@ -27,6 +27,9 @@ edges: Image.Image = cconv.edges(photo, "max")
 custom: Image.Image = cconv.filter(photo, "motion-blur", length=9, angle=30.0)
 relief = cconv.emboss(image, offset=128.0)
 same: Image.Image = photo.filter(cconv.Kernel(np.ones((5, 5))))
+half: NDArray[np.generic] = cconv.correlate(image, np.ones((3, 3)), stride=(2, 1))
+smaller: Image.Image = cconv.pyramid_down(photo, levels=2)
+thumb: Image.Image = cconv.filter(photo, "box", size=3, stride=2)
 """
 
 
