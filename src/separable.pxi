@@ -94,6 +94,16 @@ cdef inline void row_filter_and_store(const acc_t *filtered, const acc_t *row_we
                          n, stream, ahead, sizeof(in_t) * stride_x)
 
 
+cdef inline const acc_t *strided_row(acc_t *filtered, acc_t *phases, Py_ssize_t m,
+                                     Py_ssize_t channels, Stride stride) noexcept nogil:
+    """What the row filter reads: the filtered chunk (m samples), or, for strided outputs,
+    the chunk de-interleaved into `phases` (see Stride)."""
+    if stride.x == 1:
+        return filtered
+    deinterleave(filtered, phases, m // channels, channels, stride)
+    return phases
+
+
 cdef inline Py_ssize_t separable_chunk(Py_ssize_t row_len, Py_ssize_t channels,
                                        Py_ssize_t stride_x) noexcept nogil:
     """The samples of an image row per chunk of the separable path: a whole number of
@@ -158,7 +168,6 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
         filtered[g] = live_weights + padded(kernel_height) + g * padded(chunk + halo)
     cdef acc_t *converted = filtered[0] + CCONV_COLUMN_GROUP * padded(chunk + halo)
     cdef acc_t *phases = converted + padded(chunk)  # (stride.x > 1) a de-interleaved chunk
-    cdef const acc_t *along
     for t in range(column_taps):  # the column filter of a column made of cval
         cval_column += column_weights[t] * cval
     # uint8 under symmetric column weights: pairs of rows are added first (column_pass.h),
@@ -220,14 +229,10 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                                            j2 - j1, stride.y)
                 for g in range(group):
                     fill_borders(filtered[g], start, j1, j2, m, rows + g * stride.y,
-                                 column_weights,
-                                 column_taps, 0, cval_column, column_source, channels, left,
-                                 symmetric)
-                    along = filtered[g]
-                    if stride.x > 1:
-                        deinterleave(filtered[g], phases, m // channels, channels, stride)
-                        along = phases
-                    row_filter_and_store(along, row_weights, row_offset, row_taps,
+                                 column_weights, column_taps, 0, cval_column, column_source,
+                                 channels, left, symmetric)
+                    row_filter_and_store(strided_row(filtered[g], phases, m, channels, stride),
+                                         row_weights, row_offset, row_taps,
                                          chunk_of(source_row(src, yc + g * stride.y, height,
                                                              row_len, mode),
                                                   start) if centred else NULL,
@@ -241,11 +246,8 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
                 fill_borders(filtered[0], start, j1, j2, m, rows, live_weights, live, outside,
                              cval_column, column_source, channels, left,
                              symmetric and live == column_taps)
-                along = filtered[0]
-                if stride.x > 1:
-                    deinterleave(filtered[0], phases, m // channels, channels, stride)
-                    along = phases
-                row_filter_and_store(along, row_weights, row_offset, row_taps,
+                row_filter_and_store(strided_row(filtered[0], phases, m, channels, stride),
+                                     row_weights, row_offset, row_taps,
                                      chunk_of(source_row(src, yc, height, row_len, mode), start)
                                      if centred else NULL, converted, offset, acc,
                                      dst + y * out_len + start // stride.x, n_out, sources,
