@@ -805,7 +805,10 @@ def _call_plan(weights: np.ndarray, method: str, source: np.dtype, output: np.dt
 def _make_call_plan(weights, method, source, output):
     engine_output = _engine_output(source, output)
     accumulator = _accumulator(source, engine_output)
-    plan = _make_plan(weights, method, accumulator, source.kind in "iu")
+    min_saving = _SEPARABLE_MIN_SAVING
+    if source == np.uint8 and engine_output != np.uint8:
+        min_saving = _SEPARABLE_MIN_SAVING_UINT8_TO_FLOAT
+    plan = _make_plan(weights, method, accumulator, source.kind in "iu", min_saving)
     limit = math.inf
     if accumulator == _FLOAT32:
         factors = _rank_one_factors(weights) if plan[0] == "separable" else ()
@@ -886,6 +889,10 @@ def _cached_by_kernel(make, shape, data, *args):
 # falls back to the float box for integer images where sums could overflow int32 or cval is
 # fractional; rare, and still right.
 _SEPARABLE_MIN_SAVING = 3
+# uint8 images into float outputs (not the exact int16 direct path): the separable path reads
+# the uint8 rows as they are, where the direct path converts each into its ring first, and
+# pays from one multiply-add saved (a 3x3 Sobel).
+_SEPARABLE_MIN_SAVING_UINT8_TO_FLOAT = 1
 # by (integer image, float32 sums)
 _BOX_MIN_HEIGHT_PLUS_WIDTH = {
     (True, True): 20,
@@ -941,7 +948,13 @@ def _fft_facts(weights: np.ndarray) -> tuple:
     return _by_kernel(_fft.kernel_facts, weights)
 
 
-def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_image: bool):
+def _make_plan(
+    weights: np.ndarray,
+    method: str,
+    accumulator: np.dtype,
+    integer_image: bool,
+    min_saving: int = _SEPARABLE_MIN_SAVING,
+):
     _check_finite(weights)
     kernel_height, kernel_width = weights.shape
     factors = _rank_one_factors(weights)
@@ -955,8 +968,7 @@ def _make_plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_
         ):
             method = "box"
         elif factors is not None and (
-            np.count_nonzero(factors[0]) + np.count_nonzero(factors[1]) + _SEPARABLE_MIN_SAVING
-            <= direct_taps
+            np.count_nonzero(factors[0]) + np.count_nonzero(factors[1]) + min_saving <= direct_taps
         ):
             method = "separable"
         else:
