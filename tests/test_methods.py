@@ -397,6 +397,25 @@ def test_auto_choice_follows_the_kernels_structure():
     assert cconv.choose_method([[0.0, 0.0], [0.0, 0.0]]) == "direct"
 
 
+def test_uint8_into_float_outputs_splits_from_one_tap_saved():
+    """A 3x3 Sobel on uint8: separable into float outputs (the uint8 rows read as they are),
+    direct into uint8 (the exact int16 path), with the same values."""
+    sobel = cconv.kernels.sobel_x()
+    u8, f32 = np.dtype(np.uint8), np.dtype(np.float32)
+
+    def path(source, output):
+        return cconv.api._choose_path(sobel, "auto", source, source, output, 0, 0.0, (64, 64), 1)[0]
+
+    assert path(u8, f32) == "separable"
+    assert path(u8, u8) == "direct"
+    assert path(f32, f32) == "direct"
+    image = random_image((40, 50, 3), np.uint8, np.random.default_rng(2))
+    np.testing.assert_array_equal(
+        cconv.correlate(image, sobel, dtype=np.float32),
+        cconv.correlate(image, sobel, dtype=np.float32, method="direct"),
+    )
+
+
 @pytest.mark.parametrize(
     "kernel",
     [
