@@ -214,24 +214,21 @@ def correlate(
     array([[255, 255],
            [255, 255]], dtype=uint8)
     """
-    if missing.omits(nan_policy, mask):
-        return missing.normalized(
-            image,
-            kernel,
-            False,
-            mode,
-            cval,
-            mask,
-            out,
-            dtype,
-            threads,
-            method,
-            origin,
-            offset,
-            stride,
-        )
-    return _filter(
-        image, kernel, False, mode, cval, out, dtype, threads, method, origin, offset, stride=stride
+    return _correlate_or_convolve(
+        image,
+        kernel,
+        False,
+        mode,
+        cval,
+        offset,
+        out,
+        dtype,
+        threads,
+        method,
+        origin,
+        nan_policy,
+        mask,
+        stride,
     )
 
 
@@ -265,11 +262,46 @@ def convolve(
     >>> cconv.convolve(image, [[1, 2, 3]])[2]
     array([ 0, 10, 20, 30,  0], dtype=uint8)
     """
+    return _correlate_or_convolve(
+        image,
+        kernel,
+        True,
+        mode,
+        cval,
+        offset,
+        out,
+        dtype,
+        threads,
+        method,
+        origin,
+        nan_policy,
+        mask,
+        stride,
+    )
+
+
+def _correlate_or_convolve(
+    image,
+    kernel,
+    flip,
+    mode,
+    cval,
+    offset,
+    out,
+    dtype,
+    threads,
+    method,
+    origin,
+    nan_policy,
+    mask,
+    stride,
+):
+    """correlate (flip False) or convolve, with or without the missing pixels (cconv.missing)."""
     if missing.omits(nan_policy, mask):
         return missing.normalized(
             image,
             kernel,
-            True,
+            flip,
             mode,
             cval,
             mask,
@@ -282,7 +314,7 @@ def convolve(
             stride,
         )
     return _filter(
-        image, kernel, True, mode, cval, out, dtype, threads, method, origin, offset, stride=stride
+        image, kernel, flip, mode, cval, out, dtype, threads, method, origin, offset, stride=stride
     )
 
 
@@ -306,22 +338,11 @@ def _filter(
     mask is a Gaussian's multiple plus a centre weight)."""
     strides = as_strides(stride)
     if type(image) is not np.ndarray and _dask.is_dask_array(image):
-        if strides != _NO_STRIDE:  # (map_overlap keeps the chunks' shapes)
+        if strides != _NO_STRIDE:  # (map_overlap keeps the chunks' shapes; out= is refused)
             whole = _filter(
-                image,
-                kernel,
-                flip,
-                mode,
-                cval,
-                None,
-                dtype,
-                threads,
-                method,
-                origin,
-                offset,
-                centre,
+                image, kernel, flip, mode, cval, out, dtype, threads, method, origin, offset, centre
             )
-            return _check_out_for_dask(out, decimated(whole, strides))
+            return decimated(whole, strides)
         return _filter_lazily(
             image, kernel, flip, mode, cval, out, dtype, threads, method, origin, offset, centre
         )
@@ -513,15 +534,6 @@ def decimated(image, strides: tuple[int, int]):
         return image
     rows, columns = slice(None, None, strides[0]), slice(None, None, strides[1])
     return image[(slice(None), rows, columns) if image.ndim == 4 else (rows, columns)]
-
-
-def _check_out_for_dask(out, result):
-    if out is not None:
-        raise ValueError(
-            "`out` cannot be given with a Dask array: the result is a new lazy "
-            "Dask array (write it with dask.array.store or to_zarr)"
-        )
-    return result
 
 
 def gradient(

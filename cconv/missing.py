@@ -50,26 +50,10 @@ def normalized(
         )
     strides = api.as_strides(stride)
     if _dask.is_dask_array(image):
-        return api._check_out_for_dask(
-            out,
-            api.decimated(
-                _normalized_lazily(
-                    image,
-                    weights,
-                    flip,
-                    mode,
-                    cval,
-                    mask,
-                    None,
-                    dtype,
-                    threads,
-                    method,
-                    origin,
-                    offset,
-                ),
-                strides,
-            ),
+        lazy = _normalized_lazily(  # (which refuses out=)
+            image, weights, flip, mode, cval, mask, out, dtype, threads, method, origin, offset
         )
+        return api.decimated(lazy, strides)
     array = api.as_image(image)
     shape = api.strided_shape(array.shape, strides)
     out_dtype = api._output_dtype(array, out, dtype, shape)
