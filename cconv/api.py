@@ -434,14 +434,7 @@ def _filter(
     planes_shape, channels = _planes(image.shape)
     out_planes_shape = planes_shape if strides == _NO_STRIDE else _planes(shape)[0]
 
-    direct = (
-        out is not None
-        and out.dtype == engine_out_dtype
-        and out.flags.c_contiguous
-        and out.flags.aligned  # as the input (_engine_input); streaming stores need it too
-        and out.dtype.isnative
-        and not np.may_share_memory(out, source)
-    )
+    direct = _writes_into(out, engine_out_dtype, source)
     result = out if direct else np.empty(shape, engine_out_dtype)
     engine = _engine.engine
     if tiles:  # (takes_tiles kept their error within the contract; they detect overflow)
@@ -491,6 +484,18 @@ def _filter(
     return _finish(result, out, out_dtype, direct)
 
 
+def _writes_into(out, engine_out_dtype: np.dtype, source: np.ndarray) -> bool:
+    """Whether the engine can write its result straight into `out`."""
+    return (
+        out is not None
+        and out.dtype == engine_out_dtype
+        and out.flags.c_contiguous
+        and out.flags.aligned  # as the input (_engine_input); streaming stores need it too
+        and out.dtype.isnative
+        and not np.may_share_memory(out, source)
+    )
+
+
 def _finish(result: np.ndarray, out, out_dtype: np.dtype, direct: bool) -> np.ndarray:
     """The engine's `result` as the call returns it: in `out_dtype`, in `out` if given
     (`direct`: the engine wrote into it already)."""
@@ -537,7 +542,16 @@ def decimated(image, strides: tuple[int, int]):
 
 
 def gradient(
-    image, factors_x, factors_y, combine, *, mode="nearest", cval=0.0, dtype=None, threads=None
+    image,
+    factors_x,
+    factors_y,
+    combine,
+    *,
+    mode="nearest",
+    cval=0.0,
+    dtype=None,
+    threads=None,
+    out=None,
 ):
     """The combination ('hypot' or 'max', see cconv.filters.edges) of the responses to two
     separable kernels, given as (column, row) factors of one odd size, in one pass of the
@@ -545,13 +559,14 @@ def gradient(
     image = as_image(image)
     mode_code, cval = _mode_code(mode), _as_cval(cval)
     threads = _call_threads(threads, image.size)
-    out_dtype = _output_dtype(image, None, dtype)
+    out_dtype = _output_dtype(image, out, dtype)
     source = _engine_input(image)
     engine_out_dtype = _engine_output(source.dtype, out_dtype)
     accumulator = _accumulator(source.dtype, engine_out_dtype)
     if mode_code == _CONSTANT and float(np.float32(cval)) != cval:
         accumulator = engine_out_dtype = _FLOAT64
-    result = np.empty(image.shape, engine_out_dtype)
+    direct = _writes_into(out, engine_out_dtype, source)
+    result = out if direct else np.empty(image.shape, engine_out_dtype)
     if image.size:
         planes_shape, channels = _planes(image.shape)
         engine = _engine.engine
@@ -568,7 +583,7 @@ def gradient(
             cval,
             min(threads, planes_shape[0] * planes_shape[1]),
         )
-    return result if engine_out_dtype == out_dtype else round_and_saturate(result, out_dtype)
+    return _finish(result, out, out_dtype, direct)
 
 
 def premultiplied(pixels: np.ndarray, threads=None) -> np.ndarray:

@@ -218,7 +218,7 @@ def _thresholded_unsharp(
             _thresholded_unsharp, image, gaussian, (gaussian, amount, threshold), options
         )
 
-    def compute(array, dtype, offset):
+    def compute(array, dtype, offset, out=None):
         work = _float_dtype(array.dtype)
         sharp = array.astype(work)
         detail = sharp - correlate(
@@ -226,7 +226,8 @@ def _thresholded_unsharp(
         )
         detail[np.abs(detail) < threshold] = 0
         sharp += amount * detail
-        return round_and_saturate(sharp + offset, array.dtype if dtype is None else dtype)
+        result = round_and_saturate(sharp + offset, array.dtype if dtype is None else dtype)
+        return api._deliver(result, out)
 
     return _run(image, compute, 0.0, premultiply, True, threads, gaussian.shape, mode)
 
@@ -268,7 +269,7 @@ def edges(
         return _lazily(edges, image, np.zeros((3, 3)), (method,), options)
     smooth, difference = np.array([1.0, 2.0, 1.0]), np.array([-1.0, 0.0, 1.0])
 
-    def compute(array, dtype, offset):  # (edges take no offset: it is always 0)
+    def compute(array, dtype, offset, out=None):  # (edges take no offset: it is always 0)
         return api.gradient(
             array,
             (smooth, difference),
@@ -278,6 +279,7 @@ def edges(
             cval=cval,
             dtype=dtype,
             threads=threads,
+            out=out,
         )
 
     return _run(image, compute, 0.0, premultiply, False, threads, (3, 3), mode)
@@ -409,7 +411,7 @@ def _apply_kernel(
             "`mask` applies to arrays; for a Pillow image, pass np.asarray(image) and the mask"
         )
 
-    def compute(array, dtype, offset):
+    def compute(array, dtype, offset, out=None):
         if omit:
             return missing.normalized(
                 array,
@@ -418,7 +420,7 @@ def _apply_kernel(
                 mode,
                 cval,
                 mask,
-                None,
+                out,
                 dtype,
                 threads,
                 method,
@@ -432,7 +434,7 @@ def _apply_kernel(
             False,
             mode,
             cval,
-            None,
+            out,
             dtype,
             threads,
             method,
@@ -495,7 +497,7 @@ def _run(
             reach=reach,
             strides=strides,
         )
-    return compute(as_image(image), None, offset)
+    return compute(as_image(image), None, offset, None)
 
 
 def _decimated(picture, strides):

@@ -2,7 +2,8 @@
 
 | mode | filtered as | comes back as |
 |---|---|---|
-| L, RGB, CMYK, YCbCr, LAB | uint8, 1/3/4/3/3 channels, each filtered alike | same mode |
+| L, RGB, CMYK, YCbCr | uint8, 1/3/4/3 channels, each filtered alike | same mode |
+| LAB | uint8, 3 channels; a and b (signed) as a + 128 and b + 128, as Pillow keeps them | LAB |
 | RGBA, LA | uint8; colour premultiplied by alpha, filtered, un-premultiplied | same mode |
 | RGBa, La | uint8, already premultiplied: every band filtered as it is | same mode |
 | I;16, I;16L, I;16B | uint16 | same mode |
@@ -19,6 +20,7 @@ ValueError rather than filter silently wrong.
 
 from __future__ import annotations
 
+import ctypes
 from typing import Callable, Optional
 
 import numpy as np
@@ -48,7 +50,11 @@ _CONVERTED = {"1": "L"}  # P and PA depend on transparency: see _convertible
 
 SUPPORTED_MODES = tuple(_LAYOUT) + ("P", "PA", "1")
 
-Compute = Callable[[np.ndarray, Optional[np.dtype], float], np.ndarray]
+# Modes whose pixels Pillow keeps in four bytes of which the filter's channels are the first
+# three; the fourth is padding that no Pillow operation reads.
+_PADDED = {"RGB", "YCbCr", "LAB"}
+
+Compute = Callable[[np.ndarray, Optional[np.dtype], float, Optional[np.ndarray]], np.ndarray]
 
 
 def is_pillow_image(image) -> bool:
@@ -72,18 +78,95 @@ def output_mode(image: Image.Image) -> str:
 
 
 def to_array(image: Image.Image) -> np.ndarray:
-    """The pixels of `image` as an (H, W) or (H, W, C) array, in its output mode."""
+    """The pixels of `image` as an (H, W) or (H, W, C) array, in its output mode: a read-only
+    view of the image's memory where Pillow keeps them in that layout, else a copy."""
     mode = output_mode(image)
     if mode != image.mode:
         image = image.convert(mode)
-    array = np.asarray(image)
-    return array.astype(_LAYOUT[mode], copy=False)
+    if mode not in _PADDED:
+        pixels = _in_place(image)
+        if pixels is not None:
+            return pixels
+    array = np.asarray(image).astype(_LAYOUT[mode], copy=False)
+    return _signed_ab(array) if mode == "LAB" else array
+
+
+def _signed_ab(array: np.ndarray) -> np.ndarray:
+    """LAB pixels with a and b flipped between two's complement (Pillow's bytes) and offset
+    binary (a + 128: what a weighted sum may take; Pillow's memory): the same bit flip."""
+    return array ^ np.array([0, 128, 128], np.uint8)
+
+
+class _ArrowArray(ctypes.Structure):  # the Arrow C data interface's ArrowArray
+    pass
+
+
+_ArrowArray._fields_ = [
+    ("length", ctypes.c_int64),
+    ("null_count", ctypes.c_int64),
+    ("offset", ctypes.c_int64),
+    ("n_buffers", ctypes.c_int64),
+    ("n_children", ctypes.c_int64),
+    ("buffers", ctypes.POINTER(ctypes.c_void_p)),
+    ("children", ctypes.POINTER(ctypes.POINTER(_ArrowArray))),
+    ("dictionary", ctypes.c_void_p),
+    ("release", ctypes.c_void_p),
+    ("private_data", ctypes.c_void_p),
+]
+
+
+class _Exported:
+    """An image's memory as numpy sees it (``__array_interface__``), holding the Arrow
+    capsules that keep that memory alive while a view of it lives."""
+
+    def __init__(self, capsules, address, shape, dtype, writable):
+        self.capsules = capsules
+        self.__array_interface__ = {
+            "version": 3,
+            "shape": shape,
+            "typestr": np.dtype(dtype).str,
+            "data": (address, not writable),
+        }
+
+
+def _in_place(image: Image.Image, writable: bool = False) -> np.ndarray | None:
+    """A view of `image`'s pixels in its own memory, through the Arrow C data interface that
+    Pillow exports from 11.2 on: (H, W) for one band, (H, W, 4) for four bytes a pixel (RGB,
+    YCbCr and LAB: three bands and padding). None where Pillow exports no such view (before
+    11.2, an image in several blocks of memory, other modes). `writable` only for an image
+    the caller has just made (Pillow treats exported memory as immutable)."""
+    dtype = _LAYOUT.get(image.mode)
+    if dtype is None or image.mode in ("I;16B", "LA", "La") or not image.width * image.height:
+        return None
+    try:
+        capsules = image.__arrow_c_array__()
+    except (AttributeError, ValueError, OSError):  # no Arrow export, or rows apart in memory
+        return None
+    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    array = _ArrowArray.from_address(get_pointer(capsules[1], b"arrow_array"))
+    bands = 1 if array.n_children == 0 else 4
+    if bands == 4:
+        array = array.children[0].contents
+    shape = (image.height, image.width) + ((4,) if bands == 4 else ())
+    if (
+        array.length != image.width * image.height * bands
+        or array.offset != 0
+        or array.n_buffers != 2
+        or not array.buffers[1]
+        or bands == 4
+        and np.dtype(dtype).itemsize != 1
+    ):
+        return None
+    return np.asarray(_Exported(capsules, array.buffers[1], shape, dtype, writable))
 
 
 def from_array(array: np.ndarray, mode: str, like: Image.Image) -> Image.Image:
     """A Pillow image of `mode` holding `array`, carrying over `like`'s ``info`` (metadata such
     as the ICC profile and EXIF), which the caller may keep or drop."""
     raw = np.ascontiguousarray(array, dtype=_LAYOUT[mode])
+    if mode == "LAB":
+        raw = _signed_ab(raw)
     # one copy, from the array's buffer into the image's (no intermediate bytes object)
     result = Image.frombuffer(mode, (raw.shape[1], raw.shape[0]), raw, "raw", mode, 0, 1)
     result.info.update(like.info)
@@ -104,8 +187,9 @@ def filter_image(
 ) -> Image.Image:
     """Filter a Pillow image with `compute` and return a Pillow image (see the module's table).
 
-    ``compute(array, dtype, offset)`` filters an array: ``dtype=None`` returns the array's own
-    dtype (rounded, saturated), a float dtype the unrounded result. `smoothing` says whether the
+    ``compute(array, dtype, offset, out)`` filters an array: ``dtype=None`` returns the
+    array's own dtype (rounded, saturated), a float dtype the unrounded result; into `out`
+    when it is not None. `smoothing` says whether the
     filter's weights sum to 1 (blur, sharpen), which decides what happens to alpha:
 
     - premultiply=True (default): colour is multiplied by alpha before filtering, so transparent
@@ -122,13 +206,16 @@ def filter_image(
     `stride`).
     """
     mode = output_mode(image)
-    array = to_array(image)
     if mode not in _STRAIGHT_ALPHA:
-        return from_array(compute(array, None, offset), mode, image)
+        result = _filtered_in_place(image, mode, compute, offset, strides)
+        if result is not None:
+            return result
+        return from_array(compute(to_array(image), None, offset, None), mode, image)
+    array = to_array(image)
     if not premultiply:
         colour, alpha = array[..., :-1], array[..., -1:]
-        new_alpha = compute(alpha, None, 0.0) if smoothing else api.decimated(alpha, strides)
-        result = np.concatenate([compute(colour, None, offset), new_alpha], axis=-1)
+        new_alpha = compute(alpha, None, 0.0, None) if smoothing else api.decimated(alpha, strides)
+        result = np.concatenate([compute(colour, None, offset, None), new_alpha], axis=-1)
         return from_array(result, mode, image)
     if strides != (1, 1):  # (in one band: bands would have to start on kept rows)
         result = np.empty(api.strided_shape(array.shape, strides), array.dtype)
@@ -154,6 +241,25 @@ def filter_image(
     return from_array(result, mode, image)
 
 
+def _filtered_in_place(image, mode, compute, offset, strides):
+    """compute from `image`'s memory straight into a new image's, with no copy either way
+    (RGB and the like filtered four bytes a pixel, their padding along); None where Pillow
+    exports no view of either (see _in_place)."""
+    source = image if mode == image.mode else image.convert(mode)
+    pixels = _in_place(source)
+    if pixels is None:
+        return None
+    height, width = api.strided_shape(pixels.shape[:2], strides)
+    result = Image.new(mode, (width, height), None)
+    out = _in_place(result, writable=True)
+    if out is None:
+        return None
+    compute(pixels, None, offset, out)
+    result.info.update(image.info)
+    result.info.pop("transparency", None)  # a palette index means nothing in RGB(A)
+    return result
+
+
 # Rows per band of a premultiplied image (at least): whole, a large image's float32 copies are
 # beyond the size malloc recycles, and each call would map and zero fresh memory for them
 # (docs/performance.md, the named filters).
@@ -166,9 +272,10 @@ def _premultiplied(pixels, compute, offset, smoothing, threads, out, skip, strid
     together, then colour divided by the filtered alpha (smoothing) or the alpha kept (the
     filtered alpha of an operator, and the offset it gets, are dropped). `strides`: those
     compute keeps."""
-    filtered = compute(api.premultiplied(pixels, threads), np.float32, offset)
+    filtered = compute(api.premultiplied(pixels, threads), np.float32, offset, None)
     if smoothing and offset:  # alpha without the offset
-        filtered[..., -1:] = compute(pixels[..., -1:].astype(np.float32) / 255, np.float32, 0.0)
+        alpha = pixels[..., -1:].astype(np.float32) / 255
+        filtered[..., -1:] = compute(alpha, np.float32, 0.0, None)
     rows = slice(skip, skip + out.shape[0])
     api.unpremultiplied(
         filtered[rows], api.decimated(pixels, strides)[rows], smoothing, threads, out=out

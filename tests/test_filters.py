@@ -101,8 +101,21 @@ MODES_AND_SHAPES = [
 ]
 
 
+@pytest.fixture(params=["in place", "copied"])
+def pillow_memory(request, monkeypatch):
+    """Pillow images read and written in their own memory (Pillow's Arrow export), or copied
+    (older Pillow, images in several blocks of memory)."""
+    from cconv import images
+
+    if request.param == "copied":
+        monkeypatch.setattr(images, "_in_place", lambda image, writable=False: None)
+    elif images._in_place(Image.new("RGB", (2, 2))) is None:
+        pytest.skip("this Pillow exports no view of an image's memory")
+    return request.param
+
+
 @pytest.mark.parametrize(("mode", "shape"), MODES_AND_SHAPES, ids=[m for m, _ in MODES_AND_SHAPES])
-def test_pillow_round_trip_keeps_mode_size_and_pixels(mode, shape):
+def test_pillow_round_trip_keeps_mode_size_and_pixels(mode, shape, pillow_memory):
     array = _pixels_for(mode, shape)
     picture = Image.frombytes(mode, (shape[1], shape[0]), array.tobytes())
     picture.info["comment"] = "kept"
@@ -112,12 +125,87 @@ def test_pillow_round_trip_keeps_mode_size_and_pixels(mode, shape):
 
 
 @pytest.mark.parametrize(("mode", "shape"), MODES_AND_SHAPES, ids=[m for m, _ in MODES_AND_SHAPES])
-def test_pillow_filtering_equals_array_filtering(mode, shape):
+def test_pillow_filtering_equals_array_filtering(mode, shape, pillow_memory):
     array = _pixels_for(mode, shape)
     picture = Image.frombytes(mode, (shape[1], shape[0]), array.tobytes())
     result = cconv.sharpen(picture, premultiply=False)
-    expected = cconv.sharpen(np.asarray(picture))
+    if mode == "LAB":  # a and b are signed: filtered as a + 128 and b + 128
+        signs = np.array([0, 128, 128], np.uint8)
+        expected = cconv.sharpen(np.asarray(picture) ^ signs) ^ signs
+    else:
+        expected = cconv.sharpen(np.asarray(picture))
     np.testing.assert_array_equal(np.asarray(result), expected)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda p: cconv.sharpen(p),
+        lambda p: cconv.gaussian_blur(p, 1.5, stride=(2, 3)),
+        lambda p: cconv.emboss(p),
+        lambda p: cconv.edges(p),
+        lambda p: cconv.edges(p, "max"),
+        lambda p: cconv.unsharp_mask(p, 1.0, threshold=4),
+        lambda p: cconv.filter(p, np.ones((2, 4)) / 8, mode="wrap"),
+    ],
+    ids=["sharpen", "strided", "emboss", "edges", "edges max", "thresholded", "even wrap"],
+)
+@pytest.mark.parametrize("mode", ["L", "RGB", "CMYK", "I;16", "F"])
+def test_pillow_filters_in_place_equal_their_copied_results(mode, call, monkeypatch):
+    from cconv import images
+
+    shape = (37, 45, 4 if mode == "CMYK" else 3) if mode in ("RGB", "CMYK") else (37, 45)
+    array = _pixels_for(mode, shape)
+    picture = Image.frombytes(mode, (shape[1], shape[0]), array.tobytes())
+    before = picture.tobytes()
+    in_place = call(picture)
+    monkeypatch.setattr(images, "_in_place", lambda image, writable=False: None)
+    copied = call(picture)
+    assert in_place.mode == copied.mode and in_place.size == copied.size
+    np.testing.assert_array_equal(np.asarray(in_place), np.asarray(copied))
+    assert picture.tobytes() == before  # the source untouched
+
+
+def test_pillow_views_are_read_only_and_outlive_their_image():
+    from cconv import images
+
+    picture = Image.fromarray(RGB)
+    view = images._in_place(picture)
+    if view is None:
+        pytest.skip("this Pillow exports no view of an image's memory")
+    assert view.shape == (24, 31, 4) and not view.flags.writeable
+    np.testing.assert_array_equal(view[..., :3], RGB)
+    del picture
+    import gc
+
+    gc.collect()
+    np.testing.assert_array_equal(view[..., :3], RGB)  # the export keeps the memory
+    result = cconv.blur(Image.fromarray(RGB), 3)
+    result.paste((1, 2, 3), (0, 0, 4, 4))  # an ordinary, writable image
+    assert result.getpixel((0, 0)) == (1, 2, 3)
+
+
+def test_pillow_images_in_several_blocks_of_memory_are_copied_and_equal():
+    from cconv import images
+
+    big = np.tile(RGB, (110, 90, 1))  # 2640 x 2790 x 4 bytes: beyond Pillow's 16 MiB block
+    picture = Image.fromarray(big)
+    if images._in_place(picture) is not None:
+        pytest.skip("this Pillow keeps the image in one block")
+    np.testing.assert_array_equal(np.asarray(cconv.sharpen(picture)), cconv.sharpen(big))
+
+
+def test_lab_signed_channels_blur_through_zero():
+    """a = -1 beside a = +1 blurs to 0 between them, not to -128 (their bytes 255 and 1)."""
+    lab = np.zeros((4, 6, 3), np.int8)
+    lab[..., 0] = 50
+    lab[:, :3, 1], lab[:, 3:, 1] = -1, 1
+    picture = Image.frombytes("LAB", (6, 4), lab.tobytes())
+    result = np.asarray(cconv.blur(picture, 3)).view(np.int8)
+    assert set(np.unique(result[..., 1])) <= {-1, 0, 1}
+    np.testing.assert_array_equal(result[..., 0], 50)
+    small = picture.crop((0, 0, 6, 4)).resize((6, 4))  # (the same through a copy)
+    np.testing.assert_array_equal(np.asarray(cconv.blur(small, 3)).view(np.int8), result)
 
 
 def test_palette_and_bilevel_images_come_back_as_rgb_and_l():
