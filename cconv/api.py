@@ -336,6 +336,17 @@ def _filter(
     """correlate (flip False) or convolve; `centre` (for cconv.filters): a weight added to the
     kernel at its anchor, which keeps a separable kernel on the separable path (an unsharp
     mask is a Gaussian's multiple plus a centre weight)."""
+    key = None
+    if out is None and type(image) is np.ndarray and type(kernel) is np.ndarray:
+        key = _repeat_key(image, kernel, flip, mode, cval, dtype, threads, method, origin)
+        if key is not None:
+            key += (offset, centre, stride)
+            try:
+                repeat = _REPEATS.get(key)
+            except TypeError:  # an unhashable option: no shortcut
+                repeat = key = None
+            if repeat is not None and image.flags.c_contiguous and image.flags.aligned:
+                return repeat(image)
     strides = as_strides(stride)
     if type(image) is not np.ndarray and _dask.is_dask_array(image):
         if strides != _NO_STRIDE:  # (map_overlap keeps the chunks' shapes; out= is refused)
@@ -462,9 +473,8 @@ def _filter(
             return _finish(result, out, out_dtype, direct)
         # NaN or infinity in the image, or sums beyond float32: the direct path takes them
         path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
-    _compiled(engine, source.dtype, engine_out_dtype, accumulator)(
-        source.reshape(planes_shape),
-        result.reshape(out_planes_shape),
+    function = _compiled(engine, source.dtype, engine_out_dtype, accumulator)
+    arguments = (
         engine_kernel,
         column,
         row,
@@ -481,7 +491,73 @@ def _filter(
         max(result.nbytes, 0 if strides == _NO_STRIDE else source.nbytes) >= _STREAM_BYTES,
         *(() if strides == _NO_STRIDE else strides),  # (the engine's default: 1, 1)
     )
+    function(source.reshape(planes_shape), result.reshape(out_planes_shape), *arguments)
+    if key is not None and source is image:
+        _remember(
+            key,
+            _Repeat(
+                function,
+                arguments,
+                planes_shape,
+                out_planes_shape,
+                shape,
+                engine_out_dtype,
+                out_dtype,
+            ),
+        )
     return _finish(result, out, out_dtype, direct)
+
+
+# A repeated call (the same kernel, options, image shape and dtype: filtering many small images
+# or video frames) goes from _filter straight to the engine with what the first call decided.
+_REPEATS: dict = {}
+_REPEATS_KEPT = 256
+
+
+def _repeat_key(image, kernel, flip, mode, cval, dtype, threads, method, origin):
+    """What decides an in-memory call besides offset, centre and stride (hashable if its
+    options are), or None where the call's threads depend on the machine's default."""
+    if threads is None and image.size >= _MIN_SAMPLES_FOR_THREADS or kernel.size > 1024:
+        return None
+    return (
+        _engine.engine,
+        image.shape,
+        image.dtype,
+        kernel.shape,
+        kernel.dtype,
+        kernel.tobytes(),
+        flip,
+        mode,
+        cval,
+        dtype,
+        threads,
+        method,
+        origin,
+    )
+
+
+def _remember(key, repeat) -> None:
+    if len(_REPEATS) >= _REPEATS_KEPT:
+        _REPEATS.clear()
+    _REPEATS[key] = repeat
+
+
+class _Repeat:
+    """The engine call a first call decided, for images of its shape and dtype."""
+
+    __slots__ = ("function", "arguments", "planes", "out_planes", "shape", "dtype", "out_dtype")
+
+    def __init__(self, function, arguments, planes, out_planes, shape, dtype, out_dtype):
+        self.function, self.arguments = function, arguments
+        self.planes, self.out_planes, self.shape = planes, out_planes, shape
+        self.dtype, self.out_dtype = dtype, out_dtype
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        result = np.empty(self.shape, self.dtype)
+        self.function(image.reshape(self.planes), result.reshape(self.out_planes), *self.arguments)
+        return (
+            result if self.dtype == self.out_dtype else round_and_saturate(result, self.out_dtype)
+        )
 
 
 def _writes_into(out, engine_out_dtype: np.dtype, source: np.ndarray) -> bool:

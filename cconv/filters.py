@@ -379,6 +379,22 @@ def _apply_kernel(
     """Correlate with `weights` plus `centre` at their anchor (see api._filter), plus
     `offset`; with nan_policy='omit', normalised convolution (see cconv.missing); every
     `stride`-th row and column."""
+    if type(image) is np.ndarray and nan_policy == "propagate" and mask is None:  # at once
+        return api._filter(
+            image,
+            weights,
+            False,
+            mode,
+            cval,
+            None,
+            None,
+            threads,
+            method,
+            0,
+            offset,
+            centre,
+            stride,
+        )
     omit = missing.omits(nan_policy, mask)
     strides = api.as_strides(stride)
     if omit and centre:  # (normalized takes the whole kernel)

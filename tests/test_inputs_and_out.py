@@ -126,3 +126,61 @@ def test_pillow_image_input_is_read_only_and_works():
     array = np.random.default_rng(6).integers(0, 256, size=(12, 10, 3)).astype(np.uint8)
     picture = Image.fromarray(array)
     check(cconv.correlate(picture, KERNEL), array)
+
+
+def _rounded(values):
+    return values.round().clip(0, 255)
+
+
+def test_repeated_calls_equal_the_first_and_follow_what_changed(image):
+    """A repeated call takes the engine call its first decided (cconv.api._REPEATS): the same
+    values, and a fresh decision wherever anything it depends on differs."""
+    from cconv import api
+
+    api._REPEATS.clear()
+    kernel = KERNEL.copy()
+    first = cconv.correlate(image, kernel, threads=1)
+    assert len(api._REPEATS) == 1
+    again = cconv.correlate(image, kernel, threads=1)
+    assert not np.shares_memory(again, first)
+    np.testing.assert_array_equal(again, first)
+    check(again, image)
+    kernel[1, 1] = 4.0  # the same array, new weights
+    np.testing.assert_array_equal(
+        cconv.correlate(image, kernel, threads=1), _rounded(reference_filter(image, kernel))
+    )
+    calls = [
+        (lambda: cconv.correlate(image[:, ::-1], KERNEL, threads=1), None),  # not contiguous
+        (
+            lambda: cconv.correlate(image.astype(">u2"), KERNEL, threads=1),  # byte-swapped
+            reference_filter(image, KERNEL).round().clip(0, 65535),
+        ),
+        (
+            lambda: cconv.correlate(image, KERNEL, threads=1, dtype=np.float32),
+            reference_filter(image, KERNEL),
+        ),
+        (
+            lambda: cconv.correlate(image, KERNEL, threads=1, mode="wrap"),
+            _rounded(reference_filter(image, KERNEL, mode="wrap")),
+        ),
+        (
+            lambda: cconv.correlate(image, KERNEL, threads=1, offset=3.5),
+            _rounded(reference_filter(image, KERNEL) + 3.5),
+        ),
+        (lambda: cconv.correlate(image, KERNEL, threads=1, stride=2), first[::2, ::2]),
+        (
+            lambda: cconv.convolve(image, KERNEL, threads=1),
+            _rounded(reference_filter(image, KERNEL, convolve=True)),
+        ),
+    ]
+    calls[0] = (calls[0][0], _rounded(reference_filter(image[:, ::-1], KERNEL)))
+    for call, expected in calls:  # the first time, and again (then from _REPEATS)
+        for _ in range(2):
+            np.testing.assert_allclose(call(), expected, atol=1e-4)
+    assert cconv.correlate(image[:, ::-1], KERNEL, threads=1).flags.c_contiguous
+
+
+def test_repeated_calls_follow_the_simd_module(image, simd_level):
+    first = cconv.correlate(image, KERNEL, threads=1)
+    np.testing.assert_array_equal(cconv.correlate(image, KERNEL, threads=1), first)
+    check(first, image)
