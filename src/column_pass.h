@@ -8,8 +8,8 @@
  *   vpmovzxbd from memory does: each tap cost about 3 cycles per 16 samples instead of 2.
  * - Up to four output rows at a time (the *_group functions): where the taps are consecutive
  *   rows, each row is loaded (and converted) once for all of them. For uint8 the conversion
- *   costs as much as the multiply-add; for float32 the loads from L2 are what limit the speed.
- *   Against two rows at a time: 1080p RGB, 1 thread, 4-13% faster (5x5 float32 the most).
+ *   costs as much as the multiply-add; for float32 the loads from L2 are what limit the speed
+ *   (four rows against two: docs/design.md, where the constants come from).
  *
  * Every sample is summed the same way everywhere (vector loops, scalar tail, any group size):
  * tap after tap, one fused multiply-add each, starting from 0 (the symmetric uint8 loops

@@ -40,8 +40,8 @@ cdef void integer_block(const uint8_t *src, uint8_t *dst, Py_ssize_t height, Py_
     rows (ring_stride apart, virtual row v in slot v mod kernel_height), of which only the parts
     near the borders are copied. Shorter rows are copied whole and read from the ring. Rows
     outside the image under 'constant' are cval, read from the ring. The parts next to the
-    borders are 16 samples at least (one vector block): parts of 3 samples took the scalar
-    loop (10% of a 64x64 RGB call, when such rows were still read in place).
+    borders are 16 samples at least (one vector block): parts of 3 samples would take the scalar
+    loop (docs/design.md, where the constants come from).
     `stride`: as in direct_block (rows extended into `extended`, then de-interleaved)."""
     cdef Py_ssize_t row_len = width * channels, near = (kernel_width - 1) * channels
     cdef Py_ssize_t left = anchor_x * channels

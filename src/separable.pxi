@@ -32,9 +32,8 @@ cdef inline void fill_borders(acc_t *filtered, Py_ssize_t start, Py_ssize_t j1, 
     row; [0, j1) lies left of the image, [j2, m) right of it), once the column filter has run
     over [j1, j2): each is the column filter of the image sample it repeats, or `cval_column`
     for a column of cval. Where that sample is in [j1, j2) (always for a row of one chunk) it
-    is copied: the same operations gave it the same value (column_pass.h). A short filter per
-    border pixel instead, as before, took about 7% of a 1080p gray 5x5 Gaussian at 1 thread,
-    in calls and loop setup."""
+    is copied: the same operations gave it the same value (column_pass.h); cheaper than a short
+    filter per border pixel (docs/design.md, where the constants come from)."""
     cdef Py_ssize_t j
     for j in range(j1):
         border_sample(filtered, j, start, j1, j2, rows, weights, taps, outside, cval_column,
@@ -132,7 +131,7 @@ cdef void separable_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssi
     cache (L1 or L2: chunks of up to SEPARABLE_CHUNK samples), and the chunk is stored:
     kh + kw multiply-adds per sample instead of kh * kw. (Both passes in one loop, the row
     filter 32 samples behind the column filter, so that one's loads overlap the other's
-    arithmetic, was 5-20% slower in a microbenchmark: uint8, AVX2, 5 and 15 taps.)
+    arithmetic, was slower: docs/design.md.)
 
     uint8 and float32 images in the AVX2/AVX-512 modules take up to CCONV_COLUMN_GROUP output
     rows at a time where the column taps are kernel_height consecutive image rows, all inside
