@@ -39,10 +39,21 @@ from __future__ import annotations
 import functools
 import numbers
 import operator
+from typing import Any, Callable, Sequence, TypeVar, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import api
+
+# The public functions' argument types, as scipy.ndimage documents them
+_Output = NDArray[Any] | DTypeLike  # an array to write into, a dtype, or None
+_Mode = str | Sequence[str]  # one mode, or one per axis
+_PerAxis = float | Sequence[float]
+_Origin = int | Sequence[int]
+_Axes = Sequence[int] | None
+_Derivative = Callable[..., Any]
+_Filter = TypeVar("_Filter", bound=Callable[..., Any])
 
 __all__ = [
     "convolve",
@@ -82,7 +93,7 @@ class ArgumentError(ValueError, RuntimeError):
     rank): also a ValueError, as cconv raises elsewhere."""
 
 
-def _forwards_complex_and_bool(function):
+def _forwards_complex_and_bool(function: _Filter) -> _Filter:
     """Complex and boolean inputs go to scipy.ndimage's function of the same name."""
 
     @functools.wraps(function)
@@ -92,49 +103,83 @@ def _forwards_complex_and_bool(function):
             return _forward(function.__name__, input, *args, **kwargs)
         return function(input, *args, **kwargs)
 
-    return filter_
+    return cast(_Filter, filter_)
 
 
 # --- the public functions, in scipy.ndimage's order ------------------------------------------
 
 
 @_forwards_complex_and_bool
-def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0):
+def correlate1d(
+    input: ArrayLike,
+    weights: ArrayLike,
+    axis: int = -1,
+    output: _Output = None,
+    mode: str = "reflect",
+    cval: float = 0.0,
+    origin: int = 0,
+) -> NDArray[Any]:
     """scipy.ndimage.correlate1d on cconv's engine (see the module's docstring)."""
     return _filter1d(input, weights, axis, output, mode, cval, origin, flip=False)
 
 
 @_forwards_complex_and_bool
-def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0):
+def convolve1d(
+    input: ArrayLike,
+    weights: ArrayLike,
+    axis: int = -1,
+    output: _Output = None,
+    mode: str = "reflect",
+    cval: float = 0.0,
+    origin: int = 0,
+) -> NDArray[Any]:
     """scipy.ndimage.convolve1d on cconv's engine (see the module's docstring)."""
     return _filter1d(input, weights, axis, output, mode, cval, origin, flip=True)
 
 
 @_forwards_complex_and_bool
-def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *, axes=None):
+def correlate(
+    input: ArrayLike,
+    weights: ArrayLike,
+    output: _Output = None,
+    mode: _Mode = "reflect",
+    cval: float = 0.0,
+    origin: _Origin = 0,
+    *,
+    axes: _Axes = None,
+) -> NDArray[Any]:
     """scipy.ndimage.correlate on cconv's engine (see the module's docstring)."""
     return _filter(input, weights, output, mode, cval, origin, axes, flip=False)
 
 
 @_forwards_complex_and_bool
-def convolve(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *, axes=None):
+def convolve(
+    input: ArrayLike,
+    weights: ArrayLike,
+    output: _Output = None,
+    mode: _Mode = "reflect",
+    cval: float = 0.0,
+    origin: _Origin = 0,
+    *,
+    axes: _Axes = None,
+) -> NDArray[Any]:
     """scipy.ndimage.convolve on cconv's engine (see the module's docstring)."""
     return _filter(input, weights, output, mode, cval, origin, axes, flip=True)
 
 
 @_forwards_complex_and_bool
 def gaussian_filter1d(
-    input,
-    sigma,
-    axis=-1,
-    order=0,
-    output=None,
-    mode="reflect",
-    cval=0.0,
-    truncate=4.0,
+    input: ArrayLike,
+    sigma: float,
+    axis: int = -1,
+    order: int = 0,
+    output: _Output = None,
+    mode: str = "reflect",
+    cval: float = 0.0,
+    truncate: float = 4.0,
     *,
-    radius=None,
-):
+    radius: int | None = None,
+) -> NDArray[Any]:
     """scipy.ndimage.gaussian_filter1d on cconv's engine (see the module's docstring)."""
     weights = _gaussian_weights(sigma, order, truncate, radius)
     return correlate1d(input, weights, axis, output, mode, cval, 0)
@@ -142,17 +187,17 @@ def gaussian_filter1d(
 
 @_forwards_complex_and_bool
 def gaussian_filter(
-    input,
-    sigma,
-    order=0,
-    output=None,
-    mode="reflect",
-    cval=0.0,
-    truncate=4.0,
+    input: ArrayLike,
+    sigma: _PerAxis,
+    order: int | Sequence[int] = 0,
+    output: _Output = None,
+    mode: _Mode = "reflect",
+    cval: float = 0.0,
+    truncate: float = 4.0,
     *,
-    radius=None,
-    axes=None,
-):
+    radius: int | Sequence[int] | None = None,
+    axes: _Axes = None,
+) -> NDArray[Any]:
     """scipy.ndimage.gaussian_filter on cconv's engine (see the module's docstring)."""
     image, out_dtype = _real_input(input, output, "gaussian_filter")
     axes = _check_axes(axes, image.ndim)
@@ -166,13 +211,30 @@ def gaussian_filter(
 
 
 @_forwards_complex_and_bool
-def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0, origin=0):
+def uniform_filter1d(
+    input: ArrayLike,
+    size: int,
+    axis: int = -1,
+    output: _Output = None,
+    mode: str = "reflect",
+    cval: float = 0.0,
+    origin: int = 0,
+) -> NDArray[Any]:
     """scipy.ndimage.uniform_filter1d on cconv's engine (see the module's docstring)."""
     return correlate1d(input, _uniform_weights(size), axis, output, mode, cval, origin)
 
 
 @_forwards_complex_and_bool
-def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=0, *, axes=None):
+def uniform_filter(
+    input: ArrayLike,
+    size: int | Sequence[int] = 3,
+    output: _Output = None,
+    mode: _Mode = "reflect",
+    cval: float = 0.0,
+    origin: _Origin = 0,
+    *,
+    axes: _Axes = None,
+) -> NDArray[Any]:
     """scipy.ndimage.uniform_filter on cconv's engine (see the module's docstring)."""
     image, out_dtype = _real_input(input, output, "uniform_filter")
     axes = _check_axes(axes, image.ndim)
@@ -182,29 +244,41 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
 
 
 @_forwards_complex_and_bool
-def sobel(input, axis=-1, output=None, mode="reflect", cval=0.0):
+def sobel(
+    input: ArrayLike,
+    axis: int = -1,
+    output: _Output = None,
+    mode: _Mode = "reflect",
+    cval: float = 0.0,
+) -> NDArray[Any]:
     """scipy.ndimage.sobel on cconv's engine (see the module's docstring)."""
     return _derivative(input, axis, output, mode, cval, [1.0, 2.0, 1.0], "sobel")
 
 
 @_forwards_complex_and_bool
-def prewitt(input, axis=-1, output=None, mode="reflect", cval=0.0):
+def prewitt(
+    input: ArrayLike,
+    axis: int = -1,
+    output: _Output = None,
+    mode: _Mode = "reflect",
+    cval: float = 0.0,
+) -> NDArray[Any]:
     """scipy.ndimage.prewitt on cconv's engine (see the module's docstring)."""
     return _derivative(input, axis, output, mode, cval, [1.0, 1.0, 1.0], "prewitt")
 
 
 @_forwards_complex_and_bool
 def generic_laplace(
-    input,
-    derivative2,
-    output=None,
-    mode="reflect",
-    cval=0.0,
-    extra_arguments=(),
-    extra_keywords=None,
+    input: ArrayLike,
+    derivative2: _Derivative,
+    output: _Output = None,
+    mode: _Mode = "reflect",
+    cval: float = 0.0,
+    extra_arguments: Sequence[Any] = (),
+    extra_keywords: dict[str, Any] | None = None,
     *,
-    axes=None,
-):
+    axes: _Axes = None,
+) -> NDArray[Any]:
     """scipy.ndimage.generic_laplace: the sum over `axes` of ``derivative2(input, axis, output,
     mode, cval, *extra_arguments, **extra_keywords)``, in floating point, rounded once into
     the output."""
@@ -214,7 +288,14 @@ def generic_laplace(
 
 
 @_forwards_complex_and_bool
-def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None):
+def laplace(
+    input: ArrayLike,
+    output: _Output = None,
+    mode: _Mode = "reflect",
+    cval: float = 0.0,
+    *,
+    axes: _Axes = None,
+) -> NDArray[Any]:
     """scipy.ndimage.laplace on cconv's engine (see the module's docstring)."""
     image, out_dtype = _real_input(input, output, "laplace")
     axes = _check_axes(axes, image.ndim)
@@ -243,23 +324,32 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None):
 
 
 @_forwards_complex_and_bool
-def gaussian_laplace(input, sigma, output=None, mode="reflect", cval=0.0, *, axes=None, **kwargs):
+def gaussian_laplace(
+    input: ArrayLike,
+    sigma: _PerAxis,
+    output: _Output = None,
+    mode: _Mode = "reflect",
+    cval: float = 0.0,
+    *,
+    axes: _Axes = None,
+    **kwargs: Any,
+) -> NDArray[Any]:
     """scipy.ndimage.gaussian_laplace on cconv's engine (see the module's docstring)."""
     return _gaussian_derivatives(generic_laplace, 2, input, sigma, output, mode, cval, axes, kwargs)
 
 
 @_forwards_complex_and_bool
 def generic_gradient_magnitude(
-    input,
-    derivative,
-    output=None,
-    mode="reflect",
-    cval=0.0,
-    extra_arguments=(),
-    extra_keywords=None,
+    input: ArrayLike,
+    derivative: _Derivative,
+    output: _Output = None,
+    mode: _Mode = "reflect",
+    cval: float = 0.0,
+    extra_arguments: Sequence[Any] = (),
+    extra_keywords: dict[str, Any] | None = None,
     *,
-    axes=None,
-):
+    axes: _Axes = None,
+) -> NDArray[Any]:
     """scipy.ndimage.generic_gradient_magnitude: the square root of the sum over `axes` of
     ``derivative(input, axis, output, mode, cval, *extra_arguments, **extra_keywords)``
     squared, in floating point, rounded once into the output."""
@@ -270,8 +360,15 @@ def generic_gradient_magnitude(
 
 @_forwards_complex_and_bool
 def gaussian_gradient_magnitude(
-    input, sigma, output=None, mode="reflect", cval=0.0, *, axes=None, **kwargs
-):
+    input: ArrayLike,
+    sigma: _PerAxis,
+    output: _Output = None,
+    mode: _Mode = "reflect",
+    cval: float = 0.0,
+    *,
+    axes: _Axes = None,
+    **kwargs: Any,
+) -> NDArray[Any]:
     """scipy.ndimage.gaussian_gradient_magnitude on cconv's engine (see the module's
     docstring)."""
     return _gaussian_derivatives(

@@ -30,6 +30,24 @@ same: Image.Image = photo.filter(cconv.Kernel(np.ones((5, 5))))
 half: NDArray[np.generic] = cconv.correlate(image, np.ones((3, 3)), stride=(2, 1))
 smaller: Image.Image = cconv.pyramid_down(photo, levels=2)
 thumb: Image.Image = cconv.filter(photo, "box", size=3, stride=2)
+
+from typing import Any
+from cconv import ndimage
+
+gray: NDArray[np.float32] = np.zeros((8, 8), np.float32)
+smooth: NDArray[Any] = ndimage.gaussian_filter(image, sigma=(2.0, 2.0, 0.0), mode="nearest")
+into: NDArray[Any] = ndimage.correlate(gray, np.ones((3, 3)), output=np.float64, origin=(0, -1))
+slope = ndimage.sobel(gray, axis=0, output=gray.copy())
+flat = ndimage.uniform_filter1d(gray, 5, axis=1)
+mixed = ndimage.uniform_filter(image, size=(3, 3, 1), mode=["reflect", "wrap", "nearest"])
+
+
+def second(image: NDArray[Any], axis: int, output: Any, mode: str, cval: float) -> NDArray[Any]:
+    return ndimage.correlate1d(image, [1.0, -2.0, 1.0], axis, output, mode, cval)
+
+
+lap: NDArray[Any] = ndimage.generic_laplace(gray, second)
+magnitude = ndimage.gaussian_gradient_magnitude(gray, 1.5, axes=(0, 1), truncate=3.0)
 """
 
 
