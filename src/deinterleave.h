@@ -61,11 +61,49 @@ static inline ptrdiff_t cconv_gather_gray(const float *from, float *to, ptrdiff_
     return count;
 }
 
+/* Both phases of a gray row at stride 2 in one pass: each pair of loads gives a vector of
+ * each (half the loads of a pass per phase). Returns the pixel pairs done. */
+static inline ptrdiff_t cconv_split_gray_pairs(const float *row, float *even, float *odd,
+                                               ptrdiff_t pairs)
+{
+    ptrdiff_t i = 0;
+#if defined(__AVX512F__)
+    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26,
+                                            28, 30);
+    const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27,
+                                           29, 31);
+    for (; i + 16 <= pairs; i += 16) {
+        __m512 a = _mm512_loadu_ps(row + 2 * i), b = _mm512_loadu_ps(row + 2 * i + 16);
+        _mm512_storeu_ps(even + i, _mm512_permutex2var_ps(a, evens, b));
+        _mm512_storeu_ps(odd + i, _mm512_permutex2var_ps(a, odds, b));
+    }
+#elif defined(__AVX2__)
+    for (; i + 8 <= pairs; i += 8) {
+        __m256 a = _mm256_loadu_ps(row + 2 * i), b = _mm256_loadu_ps(row + 2 * i + 8);
+        __m256d e = _mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)); /* a0 a2 b0 b2 | ... */
+        __m256d o = _mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)); /* a1 a3 b1 b3 | ... */
+        _mm256_storeu_ps(even + i, _mm256_castpd_ps(_mm256_permute4x64_pd(e, 0xD8)));
+        _mm256_storeu_ps(odd + i, _mm256_castpd_ps(_mm256_permute4x64_pd(o, 0xD8)));
+    }
+#endif
+    for (; i < pairs; i++) {
+        even[i] = row[2 * i];
+        odd[i] = row[2 * i + 1];
+    }
+    return pairs;
+}
+
 static inline void cconv_deinterleave_f32(const float *row, float *phases, ptrdiff_t pixels,
                                           ptrdiff_t channels, ptrdiff_t stride,
                                           ptrdiff_t phase_len)
 {
     ptrdiff_t q, i, c;
+    if (channels == 1 && stride == 2) { /* the pairs, then an odd row's last pixel */
+        ptrdiff_t pairs = cconv_split_gray_pairs(row, phases, phases + phase_len, pixels / 2);
+        if (pixels % 2)
+            phases[pairs] = row[2 * pairs];
+        return;
+    }
     for (q = 0; q < stride && q < pixels; q++) {
         const float *from = row + q * channels;
         float *to = phases + q * phase_len;
