@@ -3,9 +3,11 @@
 Normalised convolution: NaN pixels (and pixels a ``mask`` marks) carry no weight, and each output
 is the weighted sum over the valid pixels of its window divided by the sum of the weights that
 fell on valid pixels. Two calls of the engine compute the two sums (of the image with its
-missing pixels set to 0, and of the map of valid pixels as 0 and 1), on a path whose sum of
-zeros is exactly zero (not the FFT's), so that a window without a valid pixel is found exactly;
-one compiled pass splits the image into those two, one divides.
+missing pixels set to 0, and of the uint8 map of valid pixels as 0 and 1), on a path whose sum
+of zeros is exactly zero (not the FFT's), so that a window without a valid pixel is found
+exactly; one compiled pass splits the image into those two, one divides. The second sum is
+written over the first's input, which the call no longer needs: large arrays are costly to
+map afresh.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def normalized(
     marks = np.empty((0, 0), np.uint8)
     if mask is not None:
         marks = np.ascontiguousarray(_mask_array(mask, array.shape)).view(np.uint8)
-    values, valid = np.empty_like(source), np.empty_like(source)
+    values, valid = np.empty_like(source), np.empty(source.shape, np.uint8)
     threads = api._call_threads(threads, source.size)
     _engine.engine.split_missing(
         source.reshape(rows),
@@ -93,7 +95,8 @@ def normalized(
     }
     run = api.convolve if flip else api.correlate
     total = run(values, weights, cval=value_cval, **options)
-    share = run(valid, weights, cval=valid_cval, **options)
+    share = values if values.shape == total.shape else None  # (strided: smaller)
+    share = run(valid, weights, cval=valid_cval, out=share, **options)
     rows = (-1, total.shape[-1] * (total.shape[-2] if total.ndim > 2 else 1))
     _engine.engine.divide_by_share(
         total.reshape(rows), share.reshape(rows), api._as_offset(offset), threads
