@@ -340,11 +340,7 @@ def _filter(
     if out is None and type(image) is np.ndarray and type(kernel) is np.ndarray:
         key = _repeat_key(image, kernel, flip, mode, cval, dtype, threads, method, origin)
         if key is not None:
-            key += (offset, centre, stride)
-            try:
-                repeat = _REPEATS.get(key)
-            except TypeError:  # an unhashable option: no shortcut
-                repeat = key = None
+            repeat, key = _lookup(key + (offset, centre, stride))
             if repeat is not None and image.flags.c_contiguous and image.flags.aligned:
                 return repeat(image)
     strides = as_strides(stride)
@@ -536,6 +532,14 @@ def _repeat_key(image, kernel, flip, mode, cval, dtype, threads, method, origin)
     )
 
 
+def _lookup(key):
+    """(the _Repeat remembered for `key` or None, `key` or None where it is unhashable)."""
+    try:
+        return _REPEATS.get(key), key
+    except TypeError:  # an unhashable option: no shortcut
+        return None, None
+
+
 def _remember(key, repeat) -> None:
     if len(_REPEATS) >= _REPEATS_KEPT:
         _REPEATS.clear()
@@ -631,7 +635,20 @@ def gradient(
 ):
     """The combination ('hypot' or 'max', see cconv.filters.edges) of the responses to two
     separable kernels, given as (column, row) factors of one odd size, in one pass of the
-    engine (src/gradient.pxi). Arguments as correlate's; private to cconv.filters."""
+    engine (src/gradient.pxi). Arguments as correlate's; private to cconv.filters. Repeated
+    calls with factors given as tuples take the engine call the first one decided (_REPEATS)."""
+    key = None
+    if (
+        out is None
+        and type(image) is np.ndarray
+        and (threads is not None or image.size < _MIN_SAMPLES_FOR_THREADS)
+    ):
+        repeat, key = _lookup(
+            (_engine.engine, "gradient", image.shape, image.dtype, factors_x, factors_y)
+            + (combine, mode, cval, dtype, threads)
+        )
+        if repeat is not None and image.flags.c_contiguous and image.flags.aligned:
+            return repeat(image)
     image = as_image(image)
     mode_code, cval = _mode_code(mode), _as_cval(cval)
     threads = _call_threads(threads, image.size)
@@ -647,11 +664,10 @@ def gradient(
         planes_shape, channels = _planes(image.shape)
         engine = _engine.engine
         factors = [np.ascontiguousarray(f, accumulator) for f in (*factors_x, *factors_y)]
-        engine.gradient[
+        function = engine.gradient[
             tuple(_ENGINE_TYPE_NAMES[t] for t in (source.dtype, engine_out_dtype, accumulator))
-        ](
-            source.reshape(planes_shape),
-            result.reshape(planes_shape),
+        ]
+        arguments = (
             *factors,
             engine.COMBINES[combine],
             channels,
@@ -659,6 +675,20 @@ def gradient(
             cval,
             min(threads, planes_shape[0] * planes_shape[1]),
         )
+        function(source.reshape(planes_shape), result.reshape(planes_shape), *arguments)
+        if key is not None and source is image:
+            _remember(
+                key,
+                _Repeat(
+                    function,
+                    arguments,
+                    planes_shape,
+                    planes_shape,
+                    image.shape,
+                    engine_out_dtype,
+                    out_dtype,
+                ),
+            )
     return _finish(result, out, out_dtype, direct)
 
 

@@ -267,7 +267,17 @@ def edges(
     if _dask.is_dask_array(image):
         options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
         return _lazily(edges, image, np.zeros((3, 3)), (method,), options)
-    smooth, difference = np.array([1.0, 2.0, 1.0]), np.array([-1.0, 0.0, 1.0])
+    smooth, difference = (1.0, 2.0, 1.0), (-1.0, 0.0, 1.0)  # (tuples: keys of repeated calls)
+    if type(image) is np.ndarray:  # at once
+        return api.gradient(
+            image,
+            (smooth, difference),
+            (difference, smooth),
+            method,
+            mode=mode,
+            cval=cval,
+            threads=threads,
+        )
 
     def compute(array, dtype, offset, out=None):  # (edges take no offset: it is always 0)
         return api.gradient(

@@ -347,3 +347,45 @@ def test_alpha_correct_filters_in_bands_of_rows_equal_the_whole_image(monkeypatc
             )
             expected = np.concatenate([filtered, new_alpha * 255], axis=-1)
         assert_rounds_to(banded, expected)
+
+
+def test_repeated_edges_equal_the_first_and_follow_what_changed():
+    """Repeated edges calls take the engine call the first decided (cconv.api._REPEATS)."""
+    from cconv import api
+
+    api._REPEATS.clear()
+    image = image_of(np.uint8, (19, 23, 3), 0)
+    for method in ("hypot", "max"):
+        for mode, dtype in (("nearest", None), ("wrap", None), ("nearest", np.float32)):
+            first = cconv.edges(image, method, mode=mode, threads=1)
+            if dtype is not None:
+                first = api.gradient(
+                    image,
+                    ((1.0, 2.0, 1.0), (-1.0, 0.0, 1.0)),
+                    ((-1.0, 0.0, 1.0), (1.0, 2.0, 1.0)),
+                    method,
+                    mode=mode,
+                    dtype=dtype,
+                    threads=1,
+                )
+                assert first.dtype == dtype
+            again = (
+                cconv.edges(image, method, mode=mode, threads=1)
+                if dtype is None
+                else api.gradient(
+                    image,
+                    ((1.0, 2.0, 1.0), (-1.0, 0.0, 1.0)),
+                    ((-1.0, 0.0, 1.0), (1.0, 2.0, 1.0)),
+                    method,
+                    mode=mode,
+                    dtype=dtype,
+                    threads=1,
+                )
+            )
+            np.testing.assert_array_equal(again, first)
+            assert_matches_reference(
+                again, unfused_edges(image, method, mode), np.ones((3, 3)) * 4, image
+            )
+    assert len(api._REPEATS) == 6
+    strided = np.ascontiguousarray(image[:, ::-1])
+    np.testing.assert_array_equal(cconv.edges(image[:, ::-1], threads=1), cconv.edges(strided))
