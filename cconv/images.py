@@ -21,6 +21,7 @@ ValueError rather than filter silently wrong.
 from __future__ import annotations
 
 import ctypes
+import functools
 from typing import Callable, Optional
 
 import numpy as np
@@ -129,6 +130,14 @@ class _Exported:
         }
 
 
+@functools.lru_cache(maxsize=None)
+def _capsule_pointer():
+    """PyCapsule_GetPointer as a function of its own (not ctypes.pythonapi's shared one, whose
+    argument types other code may set)."""
+    prototype = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.py_object, ctypes.c_char_p)
+    return prototype(("PyCapsule_GetPointer", ctypes.pythonapi))
+
+
 def _in_place(image: Image.Image, writable: bool = False) -> np.ndarray | None:
     """A view of `image`'s pixels in its own memory, through the Arrow C data interface that
     Pillow exports from 11.2 on: (H, W) for one band, (H, W, 4) for four bytes a pixel (RGB,
@@ -142,9 +151,7 @@ def _in_place(image: Image.Image, writable: bool = False) -> np.ndarray | None:
         capsules = image.__arrow_c_array__()
     except (AttributeError, ValueError, OSError):  # no Arrow export, or rows apart in memory
         return None
-    get_pointer = ctypes.pythonapi.PyCapsule_GetPointer
-    get_pointer.restype, get_pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
-    array = _ArrowArray.from_address(get_pointer(capsules[1], b"arrow_array"))
+    array = _ArrowArray.from_address(_capsule_pointer()(capsules[1], b"arrow_array"))
     bands = 1 if array.n_children == 0 else 4
     if bands == 4:
         array = array.children[0].contents
