@@ -138,14 +138,22 @@ def _capsule_pointer():
     return prototype(("PyCapsule_GetPointer", ctypes.pythonapi))
 
 
+# Below this many bytes of pixels a copy each way costs less than the two exports (~10 us).
+_IN_PLACE_BYTES = 128 * 1024
+
+
 def _in_place(image: Image.Image, writable: bool = False) -> np.ndarray | None:
     """A view of `image`'s pixels in its own memory, through the Arrow C data interface that
     Pillow exports from 11.2 on: (H, W) for one band, (H, W, 4) for four bytes a pixel (RGB,
     YCbCr and LAB: three bands and padding). None where Pillow exports no such view (before
     11.2, an image in several blocks of memory, other modes). `writable` only for an image
-    the caller has just made (Pillow treats exported memory as immutable)."""
+    the caller has just made (Pillow treats exported memory as immutable). None too for images
+    under _IN_PLACE_BYTES, which a copy serves faster."""
     dtype = _LAYOUT.get(image.mode)
-    if dtype is None or image.mode in ("I;16B", "LA", "La") or not image.width * image.height:
+    if dtype is None or image.mode in ("I;16B", "LA", "La"):
+        return None
+    pixel_bytes = 1 if image.mode == "L" else max(4, np.dtype(dtype).itemsize)
+    if not image.width * image.height or image.width * image.height * pixel_bytes < _IN_PLACE_BYTES:
         return None
     try:
         capsules = image.__arrow_c_array__()

@@ -109,7 +109,9 @@ def pillow_memory(request, monkeypatch):
 
     if request.param == "copied":
         monkeypatch.setattr(images, "_in_place", lambda image, writable=False: None)
-    elif images._in_place(Image.new("RGB", (2, 2))) is None:
+        return request.param
+    monkeypatch.setattr(images, "_IN_PLACE_BYTES", 0)  # (small test images too)
+    if images._in_place(Image.new("RGB", (2, 2))) is None:
         pytest.skip("this Pillow exports no view of an image's memory")
     return request.param
 
@@ -158,6 +160,7 @@ def test_pillow_filters_in_place_equal_their_copied_results(mode, call, monkeypa
     array = _pixels_for(mode, shape)
     picture = Image.frombytes(mode, (shape[1], shape[0]), array.tobytes())
     before = picture.tobytes()
+    monkeypatch.setattr(images, "_IN_PLACE_BYTES", 0)
     in_place = call(picture)
     monkeypatch.setattr(images, "_in_place", lambda image, writable=False: None)
     copied = call(picture)
@@ -166,9 +169,10 @@ def test_pillow_filters_in_place_equal_their_copied_results(mode, call, monkeypa
     assert picture.tobytes() == before  # the source untouched
 
 
-def test_pillow_views_are_read_only_and_outlive_their_image():
+def test_pillow_views_are_read_only_and_outlive_their_image(monkeypatch):
     from cconv import images
 
+    monkeypatch.setattr(images, "_IN_PLACE_BYTES", 0)
     picture = Image.fromarray(RGB)
     view = images._in_place(picture)
     if view is None:
@@ -183,6 +187,16 @@ def test_pillow_views_are_read_only_and_outlive_their_image():
     result = cconv.blur(Image.fromarray(RGB), 3)
     result.paste((1, 2, 3), (0, 0, 4, 4))  # an ordinary, writable image
     assert result.getpixel((0, 0)) == (1, 2, 3)
+
+
+def test_pillow_images_are_read_in_place_from_128_kib():
+    from cconv import images
+
+    if images._in_place(Image.new("L", (400, 400))) is None:
+        pytest.skip("this Pillow exports no view of an image's memory")
+    assert images._in_place(Image.new("L", (300, 300))) is None  # a copy is faster
+    assert images._in_place(Image.new("RGB", (190, 190))) is not None  # four bytes a pixel
+    assert images._in_place(Image.new("RGB", (100, 100))) is None
 
 
 def test_pillow_images_in_several_blocks_of_memory_are_copied_and_equal():
