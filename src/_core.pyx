@@ -194,9 +194,10 @@ cdef enum:
 
 
 # The direct paths read rows of at least this many samples in place (direct_block,
-# integer_block); shorter rows are copied whole into the ring and taken in one part. In place,
-# a row is three parts, and the two near the borders are short, costly next to a short row
-# (docs/design.md, where the constants come from).
+# integer_block; float64 rows count twice: what a copy costs is its bytes); shorter rows are
+# copied whole into the ring and taken in one part. In place, a row is three parts, and the two
+# near the borders are short, costly next to a short row (docs/design.md, where the constants
+# come from).
 cdef enum:
     IN_PLACE_MIN_ROW = 2048
 IN_PLACE_ROW = IN_PLACE_MIN_ROW  # for the tests, which cover rows on both sides of it

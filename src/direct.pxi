@@ -45,7 +45,9 @@ cdef void direct_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssize_
     # of which only the parts near the borders are loaded: the copy was a large part of a
     # small kernel's time (docs/design.md, the direct path).
     cdef bint in_place = ((in_t is float and acc_t is float or in_t is double and acc_t is double)
-                          and reads_in_place(width, kernel_width, row_len) and stride.x == 1)
+                          and reads_in_place(width, kernel_width,
+                                             row_len * <Py_ssize_t> (sizeof(acc_t) // sizeof(float)))
+                          and stride.x == 1)
     cdef Py_ssize_t left = anchor_x * channels
     cdef Py_ssize_t right = (width - kernel_width + 1 + anchor_x) * channels
     cdef Py_ssize_t near = (kernel_width - 1) * channels

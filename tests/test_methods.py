@@ -239,7 +239,8 @@ def test_integer_direct_path_is_exact(simd_level, kernel_name, mode, channels):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: np.dtype(d).name)
 def test_direct_reads_float_images_in_place(simd_level, dtype, mode):
-    # A float32 / float64 image with rows of IN_PLACE_ROW samples and more is read where it is
+    # A float32 / float64 image with rows of IN_PLACE_ROW samples and more (half as many of
+    # float64) is read where it is
     # (direct_block in src/_core.pyx): only the outputs within reach of the left and right
     # borders read extended rows, of which only the parts near the borders are filled. Shorter
     # rows are copied whole. Widths from one less than the kernel's (no interior: the whole
@@ -252,7 +253,8 @@ def test_direct_reads_float_images_in_place(simd_level, dtype, mode):
         kernel *= 1.7 / np.abs(kernel).sum()
         kernel_width = kernel_shape[1]
         for channels in (1, 3):
-            in_place = -(-cconv._engine.engine.IN_PLACE_ROW // channels)  # the narrowest width
+            samples = cconv._engine.engine.IN_PLACE_ROW * 4 // np.dtype(dtype).itemsize
+            in_place = -(-samples // channels)  # the narrowest width
             for height, width in [
                 (70, width)
                 for width in sorted(
