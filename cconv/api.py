@@ -487,20 +487,12 @@ def _filter(
         max(result.nbytes, 0 if strides == _NO_STRIDE else source.nbytes) >= _STREAM_BYTES,
         *(() if strides == _NO_STRIDE else strides),  # (the engine's default: 1, 1)
     )
-    function(source.reshape(planes_shape), result.reshape(out_planes_shape), *arguments)
+    call = _Repeat(
+        function, arguments, planes_shape, out_planes_shape, shape, engine_out_dtype, out_dtype
+    )
+    call.into(source, result)
     if key is not None and source is image:
-        _remember(
-            key,
-            _Repeat(
-                function,
-                arguments,
-                planes_shape,
-                out_planes_shape,
-                shape,
-                engine_out_dtype,
-                out_dtype,
-            ),
-        )
+        _remember(key, call)
     return _finish(result, out, out_dtype, direct)
 
 
@@ -556,9 +548,13 @@ class _Repeat:
         self.planes, self.out_planes, self.shape = planes, out_planes, shape
         self.dtype, self.out_dtype = dtype, out_dtype
 
+    def into(self, image: np.ndarray, result: np.ndarray) -> None:
+        """The engine call on `image` (read as it is) into `result` (of the engine's dtype)."""
+        self.function(image.reshape(self.planes), result.reshape(self.out_planes), *self.arguments)
+
     def __call__(self, image: np.ndarray) -> np.ndarray:
         result = np.empty(self.shape, self.dtype)
-        self.function(image.reshape(self.planes), result.reshape(self.out_planes), *self.arguments)
+        self.into(image, result)
         return (
             result if self.dtype == self.out_dtype else round_and_saturate(result, self.out_dtype)
         )
@@ -675,20 +671,18 @@ def gradient(
             cval,
             min(threads, planes_shape[0] * planes_shape[1]),
         )
-        function(source.reshape(planes_shape), result.reshape(planes_shape), *arguments)
+        call = _Repeat(
+            function,
+            arguments,
+            planes_shape,
+            planes_shape,
+            image.shape,
+            engine_out_dtype,
+            out_dtype,
+        )
+        call.into(source, result)
         if key is not None and source is image:
-            _remember(
-                key,
-                _Repeat(
-                    function,
-                    arguments,
-                    planes_shape,
-                    planes_shape,
-                    image.shape,
-                    engine_out_dtype,
-                    out_dtype,
-                ),
-            )
+            _remember(key, call)
     return _finish(result, out, out_dtype, direct)
 
 

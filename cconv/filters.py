@@ -268,16 +268,6 @@ def edges(
         options = {"mode": mode, "cval": cval, "threads": threads, "premultiply": premultiply}
         return _lazily(edges, image, np.zeros((3, 3)), (method,), options)
     smooth, difference = (1.0, 2.0, 1.0), (-1.0, 0.0, 1.0)  # (tuples: keys of repeated calls)
-    if type(image) is np.ndarray:  # at once
-        return api.gradient(
-            image,
-            (smooth, difference),
-            (difference, smooth),
-            method,
-            mode=mode,
-            cval=cval,
-            threads=threads,
-        )
 
     def compute(array, dtype, offset, out=None):  # (edges take no offset: it is always 0)
         return api.gradient(
@@ -292,6 +282,8 @@ def edges(
             out=out,
         )
 
+    if type(image) is np.ndarray:  # at once
+        return compute(image, None, 0.0)
     return _run(image, compute, 0.0, premultiply, False, threads, (3, 3), mode)
 
 

@@ -353,35 +353,27 @@ def test_repeated_edges_equal_the_first_and_follow_what_changed():
     """Repeated edges calls take the engine call the first decided (cconv.api._REPEATS)."""
     from cconv import api
 
+    def sobel_pair(image, method, mode, dtype):
+        if dtype is None:
+            return cconv.edges(image, method, mode=mode, threads=1)
+        smooth, difference = (1.0, 2.0, 1.0), (-1.0, 0.0, 1.0)
+        return api.gradient(
+            image,
+            (smooth, difference),
+            (difference, smooth),
+            method,
+            mode=mode,
+            dtype=dtype,
+            threads=1,
+        )
+
     api._REPEATS.clear()
     image = image_of(np.uint8, (19, 23, 3), 0)
     for method in ("hypot", "max"):
         for mode, dtype in (("nearest", None), ("wrap", None), ("nearest", np.float32)):
-            first = cconv.edges(image, method, mode=mode, threads=1)
-            if dtype is not None:
-                first = api.gradient(
-                    image,
-                    ((1.0, 2.0, 1.0), (-1.0, 0.0, 1.0)),
-                    ((-1.0, 0.0, 1.0), (1.0, 2.0, 1.0)),
-                    method,
-                    mode=mode,
-                    dtype=dtype,
-                    threads=1,
-                )
-                assert first.dtype == dtype
-            again = (
-                cconv.edges(image, method, mode=mode, threads=1)
-                if dtype is None
-                else api.gradient(
-                    image,
-                    ((1.0, 2.0, 1.0), (-1.0, 0.0, 1.0)),
-                    ((-1.0, 0.0, 1.0), (1.0, 2.0, 1.0)),
-                    method,
-                    mode=mode,
-                    dtype=dtype,
-                    threads=1,
-                )
-            )
+            first = sobel_pair(image, method, mode, dtype)
+            again = sobel_pair(image, method, mode, dtype)
+            assert first.dtype == (image.dtype if dtype is None else dtype)
             np.testing.assert_array_equal(again, first)
             assert_matches_reference(
                 again, unfused_edges(image, method, mode), np.ones((3, 3)) * 4, image
