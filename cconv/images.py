@@ -222,10 +222,11 @@ def filter_image(
     """
     mode = output_mode(image)
     if mode not in _STRAIGHT_ALPHA:
-        result = _filtered_in_place(image, mode, compute, offset, strides)
+        source = image if mode == image.mode else image.convert(mode)
+        result = _filtered_in_place(source, image, compute, offset, strides)
         if result is not None:
             return result
-        return from_array(compute(to_array(image), None, offset, None), mode, image)
+        return from_array(compute(to_array(source), None, offset, None), mode, image)
     array = to_array(image)
     if not premultiply:
         colour, alpha = array[..., :-1], array[..., -1:]
@@ -256,21 +257,20 @@ def filter_image(
     return from_array(result, mode, image)
 
 
-def _filtered_in_place(image, mode, compute, offset, strides):
-    """compute from `image`'s memory straight into a new image's, with no copy either way
-    (RGB and the like filtered four bytes a pixel, their padding along); None where Pillow
-    exports no view of either (see _in_place)."""
-    source = image if mode == image.mode else image.convert(mode)
+def _filtered_in_place(source, like, compute, offset, strides):
+    """compute from `source`'s memory straight into a new image's, with no copy either way
+    (RGB and the like filtered four bytes a pixel, their padding along), with `like`'s info;
+    None where Pillow exports no view of either (see _in_place)."""
     pixels = _in_place(source)
     if pixels is None:
         return None
     height, width = api.strided_shape(pixels.shape[:2], strides)
-    result = Image.new(mode, (width, height), None)
+    result = Image.new(source.mode, (width, height), None)
     out = _in_place(result, writable=True)
     if out is None:
         return None
     compute(pixels, None, offset, out)
-    result.info.update(image.info)
+    result.info.update(like.info)
     result.info.pop("transparency", None)  # a palette index means nothing in RGB(A)
     return result
 
