@@ -337,12 +337,15 @@ def _filter(
     kernel at its anchor, which keeps a separable kernel on the separable path (an unsharp
     mask is a Gaussian's multiple plus a centre weight)."""
     key = None
-    if out is None and type(image) is np.ndarray and type(kernel) is np.ndarray:
-        key = _repeat_key(image, kernel, flip, mode, cval, dtype, threads, method, origin)
-        if key is not None:
-            repeat, key = _lookup(key + (offset, centre, stride))
-            if repeat is not None and image.flags.c_contiguous and image.flags.aligned:
-                return repeat(image)
+    if out is None and type(kernel) is np.ndarray and kernel.size <= _REPEAT_TAPS:
+        repeated, key = _repeated(
+            image,
+            threads,
+            (kernel.shape, kernel.dtype, kernel.tobytes(), flip, mode, cval, dtype, method)
+            + (origin, offset, centre, stride),
+        )
+        if repeated is not None:
+            return repeated
     strides = as_strides(stride)
     if type(image) is not np.ndarray and _dask.is_dask_array(image):
         if strides != _NO_STRIDE:  # (map_overlap keeps the chunks' shapes; out= is refused)
@@ -502,34 +505,24 @@ _REPEATS: dict = {}
 _REPEATS_KEPT = 256
 
 
-def _repeat_key(image, kernel, flip, mode, cval, dtype, threads, method, origin):
-    """What decides an in-memory call besides offset, centre and stride (hashable if its
-    options are), or None where the call's threads depend on the machine's default."""
-    if threads is None and image.size >= _MIN_SAMPLES_FOR_THREADS or kernel.size > 1024:
-        return None
-    return (
-        _engine.engine,
-        image.shape,
-        image.dtype,
-        kernel.shape,
-        kernel.dtype,
-        kernel.tobytes(),
-        flip,
-        mode,
-        cval,
-        dtype,
-        threads,
-        method,
-        origin,
-    )
+_REPEAT_TAPS = 1024  # larger kernels are not kept in keys
 
 
-def _lookup(key):
-    """(the _Repeat remembered for `key` or None, `key` or None where it is unhashable)."""
+def _repeated(image, threads, options):
+    """(the result of the engine call remembered for this call, or None; the call's key, or
+    None where it is not remembered). The key: the engine module, the image's shape and dtype,
+    `threads` and the call's other `options` as given (hashable if they are); none where the
+    image is not an ndarray or the call's threads depend on the machine's default."""
+    if type(image) is not np.ndarray or threads is None and image.size >= _MIN_SAMPLES_FOR_THREADS:
+        return None, None
+    key = (_engine.engine, image.shape, image.dtype, threads) + options
     try:
-        return _REPEATS.get(key), key
+        repeat = _REPEATS.get(key)
     except TypeError:  # an unhashable option: no shortcut
         return None, None
+    if repeat is not None and image.flags.c_contiguous and image.flags.aligned:
+        return repeat(image), key
+    return None, key
 
 
 def _remember(key, repeat) -> None:
@@ -634,17 +627,12 @@ def gradient(
     engine (src/gradient.pxi). Arguments as correlate's; private to cconv.filters. Repeated
     calls with factors given as tuples take the engine call the first one decided (_REPEATS)."""
     key = None
-    if (
-        out is None
-        and type(image) is np.ndarray
-        and (threads is not None or image.size < _MIN_SAMPLES_FOR_THREADS)
-    ):
-        repeat, key = _lookup(
-            (_engine.engine, "gradient", image.shape, image.dtype, factors_x, factors_y)
-            + (combine, mode, cval, dtype, threads)
+    if out is None:
+        repeated, key = _repeated(
+            image, threads, ("gradient", factors_x, factors_y, combine, mode, cval, dtype)
         )
-        if repeat is not None and image.flags.c_contiguous and image.flags.aligned:
-            return repeat(image)
+        if repeated is not None:
+            return repeated
     image = as_image(image)
     mode_code, cval = _mode_code(mode), _as_cval(cval)
     threads = _call_threads(threads, image.size)

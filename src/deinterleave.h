@@ -5,8 +5,8 @@
  * consecutive kept outputs as one contiguous run.
  *
  * The copy runs once per row a strided call reads, next to a few multiply-adds per kept
- * sample, so it is vectorised where it can be: gray rows in pairs (stride 2) by shuffles,
- * other gray rows by gathers, pixels of 2 to 4 channels as one 16-byte move each (overlapping
+ * sample, so it is vectorised where it can be: gray rows at stride 2 into both phases at
+ * once by shuffles, other gray rows by gathers, pixels of 2 to 4 channels as one 16-byte move each (overlapping
  * the next pixel's place, which is written next). A copy moves values unchanged: results do
  * not depend on which of these ran.
  */
@@ -21,20 +21,14 @@
 #define CCONV_MOVE16 0
 #endif
 
-/* Phase q's `count` pixels of a gray row, every stride-th sample from `from` */
+/* Phase q's `count` pixels of a gray row, every stride-th sample from `from` (stride 2 takes
+ * cconv_split_gray_pairs) */
 static inline ptrdiff_t cconv_gather_gray(const float *from, float *to, ptrdiff_t count,
                                           ptrdiff_t stride)
 {
     ptrdiff_t i = 0;
 #if defined(__AVX512F__)
-    if (stride == 2) {
-        const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24,
-                                               26, 28, 30);
-        /* the last vector's second load stays inside the row: 2 * count - 1 samples */
-        for (; i + 16 < count; i += 16)
-            _mm512_storeu_ps(to + i, _mm512_permutex2var_ps(_mm512_loadu_ps(from + 2 * i), even,
-                                                            _mm512_loadu_ps(from + 2 * i + 16)));
-    } else if (stride <= 0x7fffffff / 16) {
+    if (stride <= 0x7fffffff / 16) {
         const __m512i index = _mm512_mullo_epi32(
             _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
             _mm512_set1_epi32((int)stride));
@@ -42,14 +36,7 @@ static inline ptrdiff_t cconv_gather_gray(const float *from, float *to, ptrdiff_
             _mm512_storeu_ps(to + i, _mm512_i32gather_ps(index, from + i * stride, 4));
     }
 #elif defined(__AVX2__)
-    if (stride == 2) {
-        for (; i + 8 < count; i += 8) {
-            __m256 a = _mm256_loadu_ps(from + 2 * i), b = _mm256_loadu_ps(from + 2 * i + 8);
-            __m256 pairs = _mm256_shuffle_ps(a, b, 0x88); /* a0 a2 b0 b2 | a4 a6 b4 b6 */
-            _mm256_storeu_ps(to + i, _mm256_castpd_ps(
-                _mm256_permute4x64_pd(_mm256_castps_pd(pairs), 0xD8)));
-        }
-    } else if (stride <= 0x7fffffff / 8) {
+    if (stride <= 0x7fffffff / 8) {
         const __m256i index = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
                                                  _mm256_set1_epi32((int)stride));
         for (; i + 8 <= count; i += 8)
