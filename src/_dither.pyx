@@ -70,6 +70,16 @@ cdef struct Palette:
     uint8_t *numbers
 
 
+cdef struct Lookup:
+    # The levels of an 8- or 16-bit image by the corrected sample before it is clipped (the
+    # pointers are offset so that the sample itself is the index): its level, its error, and
+    # the error times the next pixel's weight, so that a pixel's chain to the next is an add, a
+    # division and a load (levels_chunk)
+    const int32_t *level
+    const int32_t *error
+    const int32_t *carried
+
+
 cdef struct Row:  # where a row gathers from (error_t pointers: a struct cannot be fused)
     void *gathered[DITHER_MAX_TAPS]  # where each tap's errors are read, shifted by its offset
     const void *weights
@@ -97,7 +107,10 @@ def dither(const dither_t[:, :, :, ::1] image, dither_t[:, :, :, ::1] out,
     cdef Scan scan
     cdef Py_ssize_t images = image.shape[0], channels = image.shape[3], number, t, p
     cdef Py_ssize_t deepest = 0
-    cdef error_t *table = NULL
+    cdef int64_t reach = 0
+    cdef int32_t *table = NULL
+    cdef Lookup lookup
+    lookup.level = NULL
     scan.height = image.shape[1]
     scan.width = image.shape[2]
     scan.colours = palette.shape[0]
@@ -117,32 +130,35 @@ def dither(const dither_t[:, :, :, ::1] image, dither_t[:, :, :, ::1] out,
         for t in range(31):
             if divisor == (<int32_t> 1) << t:
                 scan.shift = t
+        for t in range(scan.taps):
+            reach += abs(weights[0, t])
+        reach += abs(carry[0]) + abs(carry[1])
     if images == 0 or channels == 0 or scan.width == 0 or scan.height == 0:
         return
     with nogil:
         if (error_t is int32_t and not scan.colours
                 and level_values[scan.levels - 1] - level_values[0] < 65536):
-            table = quantisation_table(&level_values[0], scan.levels)
+            table = lookup_table(&lookup, &level_values[0], scan.levels, carry[0], reach,
+                                 divisor)
         if images >= threads or scan.serpentine:  # (serpentine rows wait for the whole row)
             for number in prange(images, schedule="dynamic", num_threads=threads):
                 dither_image(&image[0, 0, 0, 0], &out[0, 0, 0, 0], &index[0, 0, 0], number,
                              channels, &scan, &weights[0, 0], carry[0], carry[1], divisor,
                              &level_values[0], &palette[0, 0] if scan.colours else NULL,
-                             table, NULL, 0, NULL, 0, 1)
+                             lookup, NULL, 0, NULL, 0, 1)
         else:  # each image's bands of rows shared by the threads, as a pipeline
             for number in range(images):
                 dither_shared(&image[0, 0, 0, 0], &out[0, 0, 0, 0], &index[0, 0, 0], number,
                               channels, &scan, &weights[0, 0], carry[0], carry[1], divisor,
                               &level_values[0], &palette[0, 0] if scan.colours else NULL,
-                              table, threads)
+                              lookup, threads)
         free(table)
 
 
 cdef void dither_shared(const dither_t *image, dither_t *out, uint8_t *index, Py_ssize_t number,
                         Py_ssize_t channels, const Scan *scan, const error_t *weights,
                         error_t carry1, error_t carry2, error_t divisor, const error_t *levels,
-                        const double *colours, const error_t *table,
-                        int threads) noexcept nogil:
+                        const double *colours, Lookup lookup, int threads) noexcept nogil:
     """Image `number` on `threads` threads: band b of rows (a pair) on thread b % team, each
     band waiting for the one above (dither_image); the same values as one thread."""
     cdef Py_ssize_t bands = (scan.height + 1) // 2, member, team
@@ -156,24 +172,12 @@ cdef void dither_shared(const dither_t *image, dither_t *out, uint8_t *index, Py
             member = threadid()
             team = cconv_team_size()
             dither_image(image, out, index, number, channels, scan, weights, carry1, carry2,
-                         divisor, levels, colours, table, errors, kept, progress, member, team)
+                         divisor, levels, colours, lookup, errors, kept, progress, member, team)
     else:
         dither_image(image, out, index, number, channels, scan, weights, carry1, carry2,
-                     divisor, levels, colours, table, NULL, 0, NULL, 0, 1)
+                     divisor, levels, colours, lookup, NULL, 0, NULL, 0, 1)
     free(<void *> progress)
     free(errors)
-
-
-cdef error_t *quantisation_table(const error_t *levels, Py_ssize_t count) noexcept nogil:
-    """The nearest level to each integer from the lowest level to the highest (index: the
-    value minus the lowest level): a load instead of a search for 8- and 16-bit images."""
-    cdef Py_ssize_t size = <Py_ssize_t> (levels[count - 1] - levels[0]) + 1, v
-    cdef error_t *table = <error_t *> malloc(size * sizeof(error_t))
-    if table == NULL:  # (then each sample searches the levels)
-        return NULL
-    for v in range(size):
-        table[v] = nearest_level(levels[0] + v, levels, count)
-    return table
 
 
 cdef inline error_t nearest_level(error_t v, const error_t *levels,
@@ -187,6 +191,37 @@ cdef inline error_t nearest_level(error_t v, const error_t *levels,
         else:
             high = middle
     return levels[low + (levels[high] - v < v - levels[low])]  # (no branch to mispredict)
+
+
+cdef int32_t *lookup_table(Lookup *lookup, const int32_t *levels, Py_ssize_t count,
+                           int32_t carry1, int64_t reach, int32_t divisor) noexcept nogil:
+    """Fill `lookup` for the levels of an 8- or 16-bit image and return its memory (NULL if
+    there is none: each sample then searches the levels). Its range: every sample between the
+    lowest and the highest level (the dtype's range, so the lowest is <= 0), widened by what
+    the errors pushed onto a sample can add or take away: at most the largest error times the
+    kernel's weights, `reach`, over the divisor."""
+    cdef int32_t lowest = levels[0], highest = levels[count - 1], largest = 0, q, v, c
+    cdef int64_t margin
+    cdef Py_ssize_t size, i
+    for v in range(lowest, highest + 1):
+        q = nearest_level(v, levels, count)
+        largest = max(largest, v - q, q - v)
+    margin = reach * largest // divisor + 1
+    size = <Py_ssize_t> (highest - lowest + 1 + 2 * margin)
+    cdef int32_t *table = <int32_t *> malloc(3 * size * sizeof(int32_t))
+    if table == NULL:
+        return NULL
+    for i in range(size):
+        c = min(max(<int32_t> (lowest - margin + i), lowest), highest)
+        q = nearest_level(c, levels, count)
+        table[i] = q
+        table[size + i] = c - q
+        table[2 * size + i] = carry1 * (c - q)
+    # (lowest - margin < 0: the offset pointers point inside the table)
+    lookup.level = table + (margin - lowest)
+    lookup.error = table + size + (margin - lowest)
+    lookup.carried = table + 2 * size + (margin - lowest)
+    return table
 
 
 cdef inline Py_ssize_t nearest_colour(const error_t *v, const double *palette,
@@ -244,7 +279,7 @@ cdef inline error_t corrected(dither_t sample, error_t pushed, error_t divisor, 
 cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_ssize_t number,
                        Py_ssize_t channels, const Scan *scan, const error_t *weights,
                        error_t carry1, error_t carry2, error_t divisor, const error_t *levels,
-                       const double *colours, const error_t *table, error_t *shared,
+                       const double *colours, Lookup lookup, error_t *shared,
                        Py_ssize_t shared_kept, volatile long long *progress,
                        Py_ssize_t member, Py_ssize_t team) noexcept nogil:
     """Image `number`, row by row. Each pixel's error is kept in rows of errors, and what the
@@ -289,6 +324,7 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
     cdef uint8_t *numbers[2]  # each row's colour numbers (with a palette)
     cdef error_t before[2][DITHER_MAX_CHANNELS]  # errors of the pixel before last
     cdef error_t last[2][DITHER_MAX_CHANNELS]  # and of the last, in each row
+    cdef error_t carried[2][DITHER_MAX_CHANNELS]  # the last's times carry1 (levels_chunk)
     cdef error_t *own = <error_t *> calloc((kept * row_len if shared == NULL else 0)
                                            + 2 * line, sizeof(error_t))
     cdef error_t *errors = own if shared == NULL else shared
@@ -315,14 +351,13 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
             sums[r] = own + (kept * row_len if shared == NULL else 0) + r * line
             numbers[r] = index + (number * scan.height + y + r) * width
             for j in range(channels):
-                before[r][j] = 0
-                last[r][j] = 0
+                before[r][j] = last[r][j] = carried[r][j] = 0
         if scan.serpentine and y % 2 == 1:  # right to left
             gather(&row[0], sums[0], 0, line, taps)
             for j in range(width - 1, -1, -1):
                 dither_pixel(j, source[0], target[0], sums[0], errors_of[0], numbers[0],
                              before[0], last[0], channels, shift, carry1, carry2, divisor,
-                             lowest, highest, levels, count, &palette, table)
+                             lowest, highest, levels, count, &palette, &lookup)
             y += 1
             continue
         for k in range(chunks + 2 * (rows - 1)):
@@ -337,15 +372,26 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
                 gather(&row[0], sums[0], first * channels, n0 * channels, taps)
             if n1:
                 gather(&row[1], sums[1], second * channels, n1 * channels, taps)
+            if error_t is int32_t and lookup.level != NULL:
+                levels_chunk(source[0] + first * channels, target[0] + first * channels,
+                             sums[0] + first * channels, errors_of[0] + first * channels,
+                             before[0], last[0], carried[0], n0,
+                             source[1] + max(second, 0) * channels,
+                             target[1] + max(second, 0) * channels,
+                             sums[1] + max(second, 0) * channels,
+                             errors_of[1] + max(second, 0) * channels,
+                             before[1], last[1], carried[1], n1, channels, carry2, divisor,
+                             shift, &lookup)
+                n0 = n1 = 0
             both = min(n0, n1)
             if channels == 1:  # (a constant, for the compiler: no channel loops)
                 for j in range(both):
                     dither_pixel(first + j, source[0], target[0], sums[0], errors_of[0],
                                  numbers[0], before[0], last[0], 1, shift, carry1, carry2,
-                                 divisor, lowest, highest, levels, count, &palette, table)
+                                 divisor, lowest, highest, levels, count, &palette, &lookup)
                     dither_pixel(second + j, source[1], target[1], sums[1], errors_of[1],
                                  numbers[1], before[1], last[1], 1, shift, carry1, carry2,
-                                 divisor, lowest, highest, levels, count, &palette, table)
+                                 divisor, lowest, highest, levels, count, &palette, &lookup)
             else:
                 both = 0
             for j in range(both, max(n0, n1)):
@@ -353,12 +399,12 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
                     dither_pixel(first + j, source[0], target[0], sums[0], errors_of[0],
                                  numbers[0], before[0], last[0], channels, shift, carry1,
                                  carry2, divisor, lowest, highest, levels, count, &palette,
-                                 table)
+                                 &lookup)
                 if j < n1:
                     dither_pixel(second + j, source[1], target[1], sums[1], errors_of[1],
                                  numbers[1], before[1], last[1], channels, shift, carry1,
                                  carry2, divisor, lowest, highest, levels, count, &palette,
-                                 table)
+                                 &lookup)
             if progress != NULL:
                 cconv_publish(&progress[band * BAND_FLAG_STRIDE], k + 1)
         if progress != NULL:
@@ -367,6 +413,50 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
     free(own)
     free(palette.keys)
     free(palette.numbers)
+
+
+cdef inline void levels_chunk(const dither_t *source0, dither_t *target0, const int32_t *sums0,
+                              int32_t *errors0, int32_t *before0, int32_t *last0,
+                              int32_t *carried0, Py_ssize_t n0,
+                              const dither_t *source1, dither_t *target1, const int32_t *sums1,
+                              int32_t *errors1, int32_t *before1, int32_t *last1,
+                              int32_t *carried1, Py_ssize_t n1, Py_ssize_t channels,
+                              int32_t carry2, int32_t divisor, int shift,
+                              const Lookup *lookup) noexcept nogil:
+    """dither_pixel for a chunk of each row of a band (n0 pixels of the first from the
+    pointers given, n1 of the second), to levels through the lookup table. Channels are
+    independent then: each is a run of its own, the two rows' pixels in turn, the state (this
+    row's before, last and carried, see dither_image) in locals."""
+    cdef Py_ssize_t c, j, s, both = min(n0, n1)
+    cdef int32_t v, b0, l0, k0, b1, l1, k1
+    cdef const int32_t *level = lookup.level
+    cdef const int32_t *error = lookup.error
+    cdef const int32_t *carried = lookup.carried
+    for c in range(channels):
+        b0, l0, k0 = before0[c], last0[c], carried0[c]
+        b1, l1, k1 = before1[c], last1[c], carried1[c]
+        for j in range(max(n0, n1)):
+            s = j * channels + c
+            if j < n0:
+                v = <int32_t> source0[s] + truncated(sums0[s] + carry2 * b0 + k0, divisor, shift)
+                target0[s] = <dither_t> level[v]
+                b0, l0, k0 = l0, error[v], carried[v]
+                errors0[s] = l0
+            if j < n1:
+                v = <int32_t> source1[s] + truncated(sums1[s] + carry2 * b1 + k1, divisor, shift)
+                target1[s] = <dither_t> level[v]
+                b1, l1, k1 = l1, error[v], carried[v]
+                errors1[s] = l1
+        before0[c], last0[c], carried0[c] = b0, l0, k0
+        before1[c], last1[c], carried1[c] = b1, l1, k1
+
+
+cdef inline int32_t truncated(int32_t pushed, int32_t divisor, int shift) noexcept nogil:
+    """pushed / divisor truncated toward zero (Pillow's rule); divisor is 2 ** shift where
+    shift >= 0, then as a shift."""
+    if shift >= 0:
+        return (pushed + ((pushed >> 31) & ((<int32_t> 1 << shift) - 1))) >> shift
+    return pushed / divisor
 
 
 cdef inline void gather(const Row *row, error_t *sums, Py_ssize_t start, Py_ssize_t n,
@@ -391,7 +481,7 @@ cdef inline void dither_pixel(Py_ssize_t x, const dither_t *source, dither_t *ta
                               error_t *before, error_t *last, Py_ssize_t channels, int shift,
                               error_t carry1, error_t carry2, error_t divisor, error_t lowest,
                               error_t highest, const error_t *levels, Py_ssize_t count,
-                              Palette *palette, const error_t *table) noexcept nogil:
+                              Palette *palette, const Lookup *lookup) noexcept nogil:
     """Pixel x of a row: corrected by what was pushed onto it, quantised, its error kept."""
     cdef Py_ssize_t c, k = 0
     cdef error_t q, err
@@ -406,8 +496,8 @@ cdef inline void dither_pixel(Py_ssize_t x, const dither_t *source, dither_t *ta
     for c in range(channels):
         if palette.count:
             q = <error_t> palette.colours[k * channels + c]
-        elif table != NULL:
-            q = table[<Py_ssize_t> (v[c] - lowest)]
+        elif error_t is int32_t and lookup.level != NULL:  # (v[c] is clipped)
+            q = lookup.level[v[c]]
         else:  # each channel on its own
             q = nearest_level(v[c], levels, count)
         target[x * channels + c] = <dither_t> q
