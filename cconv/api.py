@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _dask, _engine, _fft, missing
+from .kernels import Outer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -337,12 +338,16 @@ def _filter(
     kernel at its anchor, which keeps a separable kernel on the separable path (an unsharp
     mask is a Gaussian's multiple plus a centre weight)."""
     key = None
-    if out is None and type(kernel) is np.ndarray and kernel.size <= _REPEAT_TAPS:
+    if out is None and (
+        type(kernel) is np.ndarray and kernel.size <= _REPEAT_TAPS or type(kernel) is Outer
+    ):
+        described = (
+            kernel.key if type(kernel) is Outer else (kernel.shape, kernel.dtype, kernel.tobytes())
+        )
         repeated, key = _repeated(
             image,
             threads,
-            (kernel.shape, kernel.dtype, kernel.tobytes(), flip, mode, cval, dtype, method)
-            + (origin, offset, centre, stride),
+            described + (flip, mode, cval, dtype, method, origin, offset, centre, stride),
         )
         if repeated is not None:
             return repeated
@@ -357,7 +362,7 @@ def _filter(
             image, kernel, flip, mode, cval, out, dtype, threads, method, origin, offset, centre
         )
     image = as_image(image)
-    weights = _kernel_array(kernel)  # finiteness is checked once per kernel, by _plan
+    weights = _weights(kernel, method)  # finiteness is checked once per kernel, by _plan
     mode_code = _mode_code(mode)
     cval = _as_cval(cval)
     offset = _as_offset(offset)
@@ -370,7 +375,8 @@ def _filter(
     weights, anchor = _anchored(weights, flip, origin)
 
     if image.size == 0:
-        _plan(weights, method, np.dtype(np.float64), False)  # the same errors as for any image
+        if type(weights) is not Outer:  # the same errors as for any image
+            _plan(weights, method, np.dtype(np.float64), False)
         result = np.empty(shape, out_dtype)
         return _deliver(result, out)
 
@@ -738,7 +744,8 @@ def _anchored(weights, flip, origin):
     if flip:
         # Convolution = correlation with the flipped kernel, anchored at the mirrored index
         # (for even sizes that is size // 2 - 1, which is what scipy.ndimage.convolve does).
-        return weights[::-1, ::-1], (kh - 1 - kh // 2 - oy, kw - 1 - kw // 2 - ox)
+        flipped = weights.flipped() if type(weights) is Outer else weights[::-1, ::-1]
+        return flipped, (kh - 1 - kh // 2 - oy, kw - 1 - kw // 2 - ox)
     return weights, (kh // 2 + oy, kw // 2 + ox)
 
 
@@ -766,7 +773,7 @@ def _filter_lazily(
         offset,
         centre,
     ).dtype
-    weights, anchor = _anchored(_kernel_array(kernel), flip, origin)
+    weights, anchor = _anchored(_weights(kernel, method), flip, origin)
     method = whole_image_method(
         image.shape, image.dtype, weights, mode, cval, out_dtype, threads, method, offset
     )
@@ -914,7 +921,65 @@ def _call_plan(weights: np.ndarray, method: str, source: np.dtype, output: np.dt
     """(path, kernel, column, row, engine output dtype, accumulator) for an image of the engine
     dtype `source` to become `output`: _plan's, with the dtypes it depends on, cached with it
     (see _by_kernel), so that a call on a small image spends little time before the engine."""
+    if type(weights) is Outer:
+        return _outer_call_plan(weights, method, source, output)
     return _by_kernel(_make_call_plan, weights, method, source, output)
+
+
+_OUTER_PLANS: dict = {}
+_OUTER_PLANS_KEPT = 64
+
+
+def _outer_call_plan(kernel: Outer, method, source, output):
+    """_make_call_plan for a kernel given by its factors (_weights kept them: the separable
+    path), from its factors alone; cached by the kernel's key."""
+    key = (kernel.key, method, source, output)
+    plan = _OUTER_PLANS.get(key)
+    if plan is not None:
+        return plan
+    engine_output = _engine_output(source, output)
+    accumulator = _accumulator(source, engine_output)
+    factors = _outer_factors(kernel)
+    with np.errstate(over="ignore", under="ignore"):  # _float32_limit refuses such factors
+        column, row = (np.ascontiguousarray(f, dtype=accumulator) for f in factors)
+    column.flags.writeable = row.flags.writeable = False
+    limit = math.inf
+    if accumulator == _FLOAT32:
+        limit = _float32_limit(_outer_extremes(kernel, factors), source)
+    plan = ("separable", _NO_KERNEL[accumulator], column, row, engine_output, accumulator, limit)
+    if len(_OUTER_PLANS) >= _OUTER_PLANS_KEPT:
+        _OUTER_PLANS.clear()
+    _OUTER_PLANS[key] = plan
+    return plan
+
+
+def _weights(kernel, method: str):
+    """`kernel` as the array API takes it: a float64 2-D array (see _kernel_array), or a
+    kernels.Outer kept as its factors where it takes the separable path: `method` 'auto' or
+    'separable', at least 3x3 (smaller kernels may take the direct path), and factored as
+    _rank_one_factors would factor the whole kernel."""
+    if type(kernel) is not Outer:
+        return _kernel_array(kernel)
+    if method in ("auto", "separable") and min(kernel.shape) >= 3:
+        if _outer_factors(kernel) is not None:
+            return kernel
+    return kernel.whole()
+
+
+def _outer_factors(kernel: Outer):
+    """kernel.factors(), or None where _rank_one_factors would not give them: every weight 0,
+    or factors it scales to short binary fractions (then the whole kernel is factored)."""
+    factors = kernel.factors()
+    if factors is None:
+        return None
+    column, row = factors
+    if not np.isfinite(column).all() or not np.isfinite(row).all():
+        return None
+    if not _short_binary(column):
+        total = (row[np.argmax(np.abs(row))] * column).sum()  # (the kernel's column)
+        if total != 0 and _short_binary(column * (row[np.argmax(np.abs(row))] / total)):
+            return None
+    return column, row
 
 
 def _make_call_plan(weights, method, source, output):
@@ -927,7 +992,7 @@ def _make_call_plan(weights, method, source, output):
     limit = math.inf
     if accumulator == _FLOAT32:
         factors = _rank_one_factors(weights) if plan[0] == "separable" else ()
-        limit = _float32_limit(weights, factors, source)
+        limit = _float32_limit(_extremes(weights, factors), source)
     return (*plan, engine_output, accumulator, limit)
 
 
@@ -935,21 +1000,45 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 
 
-def _float32_limit(weights: np.ndarray, factors: tuple, source: np.dtype) -> float:
-    """The largest sample magnitude (cval included) that float32 sums under `weights` (and its
-    column and row `factors`, when separable) hold for an image of `source` (uint8 or
-    float32): beyond it a call accumulates in float64. uint8 images need every sum exact to
-    float32's 24 bits, float32 images only no overflow from cval (their own samples overflow as
-    in any float32 arithmetic). -1 (always float64) when a weight or factor is beyond float32's
-    range or below its normal numbers."""
+def _float32_limit(extremes: tuple, source: np.dtype) -> float:
+    """The largest sample magnitude (cval included) that float32 sums under a kernel hold for
+    an image of `source` (uint8 or float32): beyond it a call accumulates in float64. uint8
+    images need every sum exact to float32's 24 bits, float32 images only no overflow from
+    cval (their own samples overflow as in any float32 arithmetic). -1 (always float64) when a
+    weight or factor is beyond float32's range or below its normal numbers. `extremes`: the
+    largest and the smallest nonzero magnitude of the weights and factors, and the sum of the
+    weights' magnitudes (None if every weight is 0)."""
+    if extremes is None:
+        return math.inf
+    largest, smallest, total = extremes
+    if largest > _FLOAT32_MAX or smallest < _FLOAT32_TINY:
+        return -1.0
+    largest_sum = 2.0**24 if source.kind == "u" else _FLOAT32_MAX
+    return min(_FLOAT32_MAX, largest_sum / total)
+
+
+def _extremes(weights: np.ndarray, factors: tuple):
+    """_float32_limit's `extremes` of a kernel's weights and its factors (if separable)."""
     magnitudes = np.abs(np.concatenate([weights.ravel(), *factors]))
     magnitudes = magnitudes[magnitudes != 0]
     if magnitudes.size == 0:
-        return math.inf
-    if magnitudes.max() > _FLOAT32_MAX or magnitudes.min() < _FLOAT32_TINY:
-        return -1.0
-    largest_sum = 2.0**24 if source.kind == "u" else _FLOAT32_MAX
-    return min(_FLOAT32_MAX, largest_sum / float(np.abs(weights).sum()))
+        return None
+    return float(magnitudes.max()), float(magnitudes.min()), float(np.abs(weights).sum())
+
+
+def _outer_extremes(kernel: Outer, factors: tuple):
+    """_extremes of a kernel given by its factors, from them (a product's rounding follows its
+    factors' magnitudes; the sum of the magnitudes to rounding)."""
+    column = np.abs(kernel.column[kernel.column != 0])
+    row = np.abs(kernel.row[kernel.row != 0])
+    scale = abs(kernel.scale)
+    if column.size == 0 or row.size == 0 or scale == 0:
+        return None
+    magnitudes = np.abs(np.concatenate(factors))
+    magnitudes = magnitudes[magnitudes != 0]
+    largest = max(scale * (column.max() * row.max()), magnitudes.max())
+    smallest = min(scale * (column.min() * row.min()), magnitudes.min())
+    return float(largest), float(smallest), scale * float(column.sum()) * float(row.sum())
 
 
 # The engine's names of its dtypes, which select its compiled function per (image, output,
@@ -1017,6 +1106,8 @@ _BOX_MIN_HEIGHT_PLUS_WIDTH = {
 }
 
 _NO_FACTOR = np.empty(0)
+# The engine's kernel argument on the separable path, which it does not read
+_NO_KERNEL = {t: np.zeros((1, 1), t) for t in (np.dtype(np.float32), np.dtype(np.float64))}
 
 
 def _fft_pays(

@@ -150,7 +150,7 @@ def gaussian_blur(
     image: Picture, sigma: float = 1.0, size: int | None = None, **options: Any
 ) -> Picture:
     """Gaussian blur; the default size matches scipy's gaussian_filter (radius 4 sigma)."""
-    return _apply_kernel(image, _preset(kernels.gaussian, sigma, size), **options)
+    return _apply_kernel(image, _preset(kernels.gaussian_factors, sigma, size), **options)
 
 
 def sharpen(image: Picture, amount: float = 1.0, **options: Any) -> Picture:
@@ -174,7 +174,10 @@ def unsharp_mask(
         raise ValueError(f"`threshold` must be >= 0, got {threshold!r}")
     if not threshold:
         return _apply_kernel(
-            image, _preset(_scaled_gaussian, sigma, -amount), centre=1.0 + amount, **options
+            image,
+            _preset(kernels.gaussian_factors, sigma, None, -amount),
+            centre=1.0 + amount,
+            **options,
         )
     return _thresholded_unsharp(
         image, _preset(kernels.gaussian, sigma), amount, threshold, **options
@@ -355,12 +358,9 @@ def _preset(function, *args):
 @functools.lru_cache(maxsize=64)
 def _cached_preset(function, *args):
     weights = function(*args)
-    weights.flags.writeable = False
+    if type(weights) is np.ndarray:  # (a kernels.Outer is read-only already)
+        weights.flags.writeable = False
     return weights
-
-
-def _scaled_gaussian(sigma, factor):
-    return factor * kernels.gaussian(sigma)
 
 
 def _apply_kernel(
@@ -399,7 +399,9 @@ def _apply_kernel(
         )
     omit = missing.omits(nan_policy, mask)
     strides = api.as_strides(stride)
-    if omit and centre:  # (normalized takes the whole kernel)
+    if omit and type(weights) is kernels.Outer:  # (normalized takes the whole kernel)
+        weights = weights.whole()
+    if omit and centre:
         weights = weights.copy()
         weights[tuple(k // 2 for k in weights.shape)] += centre
         centre = 0.0

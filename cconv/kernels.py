@@ -92,6 +92,63 @@ def _gaussian_1d(sigma, size):
     return weights / weights.sum()
 
 
+class Outer:
+    """A separable kernel by its factors: the weights ``scale * np.outer(column, row)`` (each
+    computed as numpy computes that expression), which the separable presets hand to the array
+    API instead of multiplying them out. Private to cconv: :func:`whole` gives the weights
+    where a path needs every one; the separable path needs only :func:`factors`."""
+
+    __slots__ = ("column", "row", "scale", "shape", "key")
+
+    def __init__(self, column: np.ndarray, row: np.ndarray, scale: float = 1.0):
+        self.column = np.array(column, np.float64)
+        self.row = np.array(row, np.float64)
+        self.scale = float(scale)
+        self.column.flags.writeable = self.row.flags.writeable = False
+        self.shape = (len(self.column), len(self.row))
+        # what identifies the weights, for caches
+        self.key = ("outer", self.column.tobytes(), self.row.tobytes(), self.scale)
+
+    def __reduce__(self):  # (pickled for Dask's workers)
+        return (Outer, (self.column, self.row, self.scale))
+
+    def whole(self) -> np.ndarray:
+        return self.scale * np.outer(self.column, self.row)
+
+    def flipped(self) -> Outer:
+        """The weights upside down and left to right (convolution's)."""
+        return Outer(self.column[::-1], self.row[::-1], self.scale)
+
+    def sum(self) -> float:
+        """The weights' sum, to rounding."""
+        return self.scale * float(self.column.sum()) * float(self.row.sum())
+
+    def factors(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(column, row) as cconv.api factors the whole kernel (its column and row through the
+        first of its largest weights, the column divided by that weight), without multiplying
+        it out: a product's rounding grows with each factor's magnitude, so the largest
+        weight lies in the row of the largest |column| entry, at the largest |row| entry.
+        None if every weight is 0."""
+        through_column = self.scale * (self.column * self.row[np.argmax(np.abs(self.row))])
+        magnitudes = np.abs(through_column)
+        pivot_row = int(np.argmax(magnitudes))  # (the first of equals, as in raster order)
+        row = self.scale * (self.column[pivot_row] * self.row)
+        pivot_column = int(np.argmax(np.abs(row) == magnitudes[pivot_row]))
+        pivot = row[pivot_column]
+        if pivot == 0:
+            return None
+        column = self.scale * (self.column * self.row[pivot_column]) / pivot
+        return column, row
+
+
+def gaussian_factors(sigma: float = 1.0, size: int | None = None, scale: float = 1.0) -> Outer:
+    """``scale * gaussian(sigma, size)`` as its factors (see Outer)."""
+    sigma = _positive("sigma", sigma)
+    size = 2 * int(4 * sigma + 0.5) + 1 if size is None else _odd_size("size", size)
+    weights = _gaussian_1d(sigma, size)
+    return Outer(weights, weights, scale)
+
+
 def gaussian(sigma: float = 1.0, size: int | None = None) -> np.ndarray:
     """Normalised 2-D Gaussian ``exp(-(x² + y²) / (2 sigma²))``, summing to 1.
 

@@ -248,12 +248,13 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     every stride_y-th row and stride_x-th pixel of that result, from the first, is computed,
     into `out` of shape (N, ceil(H / stride_y), ceil(W / stride_x) * C).
 
-    path DIRECT uses `kernel`; SEPARABLE uses the kernel outer(column_weights, row_weights);
-    BOX uses the constant kernel of kernel's shape and value kernel[0, 0]. The caller
-    guarantees: N, H, W, C >= 1; out has that shape and does not overlap the image; the factors
-    have the kernel's height and width; 0 <= anchor < kernel size on each axis; mode is a value
-    of MODES; path a value of PATHS; threads >= 1. `stream`: write the output with streaming
-    stores where the loops can (src/row_taps.h), for outputs too large to stay in cache.
+    path DIRECT uses `kernel`; SEPARABLE uses the kernel outer(column_weights, row_weights)
+    (`kernel` unused: a large separable kernel need never be multiplied out); BOX uses the
+    constant kernel of kernel's shape and value kernel[0, 0]. The caller guarantees: N, H, W,
+    C >= 1; out has that shape and does not overlap the image; 0 <= anchor < kernel size on
+    each axis; mode is a value of MODES; path a value of PATHS; threads >= 1. `stream`: write
+    the output with streaming stores where the loops can (src/row_taps.h), for outputs too
+    large to stay in cache.
     The output has the image's type, float32 or float64; the accumulator is float32 exactly
     for uint8 and float32 images with outputs other than float64 (cconv.api._accumulator).
     Other combinations raise TypeError.
@@ -277,6 +278,8 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef Stride stride
     stride.y, stride.x, stride.phase_len = stride_y, stride_x, 0
     cdef Py_ssize_t kernel_height = kernel.shape[0], kernel_width = kernel.shape[1]
+    if path == SEPARABLE:
+        kernel_height, kernel_width = column_weights.shape[0], row_weights.shape[0]
     cdef Py_ssize_t row_len = width * channels
     cdef Py_ssize_t ext_len = (width + kernel_width - 1) * channels
     # Scratch rows start on cache lines (64 bytes), so loads down the ring never split lines

@@ -316,3 +316,56 @@ def _pixels_for(mode, shape):
     if mode in ("RGBA", "LA"):
         array[..., -1] = 255  # opaque: the plain and premultiplied paths agree
     return array
+
+
+@pytest.mark.parametrize("scale", [1.0, -0.5, -3.0, 1e-3])
+def test_separable_presets_keep_their_factors_and_the_same_numbers(scale):
+    """gaussian_blur and unsharp_mask hand the Gaussian's 1-D factors to the array API
+    (kernels.Outer) instead of multiplying them out: the factors the separable path gets are
+    those the whole kernel factors into, and the results are those of the whole kernel."""
+    from cconv import api
+
+    for sigma, size in ((0.5, None), (1.0, None), (2.0, 9), (3.7, None), (12.0, None)):
+        outer = kernels.gaussian_factors(sigma, size, scale)
+        whole = scale * kernels.gaussian(sigma, size)
+        np.testing.assert_array_equal(outer.whole(), whole)
+        for kernel, dense in ((outer, whole), (outer.flipped(), whole[::-1, ::-1])):
+            expected = api._rank_one_factors(dense)
+            got = api._outer_factors(kernel)
+            np.testing.assert_array_equal(got[0], expected[0])
+            np.testing.assert_array_equal(got[1], expected[1])
+    for dtype in (np.uint8, np.uint16, np.int16, np.float32, np.float64):
+        image = (RNG.random((23, 31, 3)) * (200 if dtype != np.float32 else 1)).astype(dtype)
+        for mode in ("nearest", "reflect", "constant"):
+            np.testing.assert_array_equal(
+                cconv.gaussian_blur(image, 1.5, mode=mode, cval=3),
+                cconv.correlate(image, kernels.gaussian(1.5), mode=mode, cval=3),
+            )
+            # (the whole Gaussian's multiple plus a centre weight, as the filter's call was)
+            np.testing.assert_array_equal(
+                cconv.unsharp_mask(image, 1.5, 0.7, mode=mode, cval=3, threads=2),
+                api._filter(
+                    image,
+                    -0.7 * kernels.gaussian(1.5),
+                    False,
+                    mode,
+                    3,
+                    None,
+                    None,
+                    2,
+                    "auto",
+                    centre=1.7,
+                ),
+            )
+
+
+def test_gaussian_blur_of_a_huge_sigma_never_multiplies_the_kernel_out():
+    """sigma 3000: a 24001 x 24001 kernel would take 4.6 GB; its factors take 190 kB."""
+    ndimage = pytest.importorskip("scipy.ndimage")
+    image = RNG.random((6, 9))
+    np.testing.assert_allclose(
+        cconv.gaussian_blur(image, 3000.0, mode="mirror"),
+        ndimage.gaussian_filter(image, 3000.0, mode="mirror"),
+        rtol=1e-9,
+    )
+    assert cconv.unsharp_mask(image.astype(np.float32), 3000.0).shape == image.shape
