@@ -955,15 +955,30 @@ def _outer_call_plan(kernel: Outer, method, source, output):
 
 def _weights(kernel, method: str):
     """`kernel` as the array API takes it: a float64 2-D array (see _kernel_array), or a
-    kernels.Outer kept as its factors where it takes the separable path: `method` 'auto' or
-    'separable', at least 3x3 (smaller kernels may take the direct path), and factored as
-    _rank_one_factors would factor the whole kernel."""
+    kernels.Outer kept as its factors where the whole kernel would take the separable path
+    (forced, or chosen by 'auto': _outer_pays) and would be factored into the same factors
+    (_outer_factors)."""
     if type(kernel) is not Outer:
         return _kernel_array(kernel)
-    if method in ("auto", "separable") and min(kernel.shape) >= 3:
+    if method == "separable" or method == "auto" and _outer_pays(kernel):
         if _outer_factors(kernel) is not None:
             return kernel
     return kernel.whole()
+
+
+def _outer_pays(kernel: Outer) -> bool:
+    """Whether 'auto' takes the separable path for the whole kernel whatever the dtypes (see
+    _make_plan, at its largest saving asked): not a constant kernel (a box), and enough
+    multiply-adds saved. Weights of products that underflow to 0 are left to _make_plan."""
+    column, row = np.count_nonzero(kernel.column), np.count_nonzero(kernel.row)
+    if column == 0 or row == 0 or kernel.scale == 0:
+        return False
+    if (kernel.column == kernel.column[0]).all() and (kernel.row == kernel.row[0]).all():
+        return False
+    smallest = abs(kernel.scale) * (
+        np.abs(kernel.column[kernel.column != 0]).min() * np.abs(kernel.row[kernel.row != 0]).min()
+    )
+    return smallest > 0 and column + row + _SEPARABLE_MIN_SAVING <= column * row
 
 
 def _outer_factors(kernel: Outer):

@@ -44,7 +44,7 @@ from typing import Any, Callable, Sequence, TypeVar, cast
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from . import api
+from . import api, kernels
 
 # The public functions' argument types, as scipy.ndimage documents them
 _Output = NDArray[Any] | DTypeLike  # an array to write into, a dtype, or None
@@ -503,7 +503,7 @@ def _separable(image, passes, cval, out_dtype, output=None):
         )
         done, passes = (passes[:2], passes[2:]) if pair else (passes[:1], passes[1:])
         axes, weights, origins, modes = zip(*done)
-        kernel = np.outer(*weights) if pair else weights[0]
+        kernel = kernels.Outer(*weights) if pair else weights[0]  # (never multiplied out)
         last = not passes
         image = _native(
             image,
@@ -523,9 +523,10 @@ def _native(image, weights, axes, origins, mode, cval, out_dtype, flip, out=None
     """cconv's engine on one or two `axes` of an array of any rank, viewed as a batch of images
     whose rows are as long as the layout allows (see _along_one_axis, _along_two_axes). `out`:
     the caller's output array, written directly where its layout allows."""
-    weights = np.asarray(weights, dtype=np.float64)
+    if type(weights) is not kernels.Outer:
+        weights = np.asarray(weights, dtype=np.float64)
     if len(axes) == 2 and axes[0] > axes[1]:
-        weights, axes, origins = weights.T, axes[::-1], origins[::-1]
+        weights, axes, origins = _transposed(weights), axes[::-1], origins[::-1]
     filter_ = api.convolve if flip else api.correlate
     call = dict(mode=mode, cval=cval, dtype=_engine_dtype(out_dtype))
     if image.size == 0:
@@ -539,6 +540,12 @@ def _native(image, weights, axes, origins, mode, cval, out_dtype, flip, out=None
     if out is not None and np.may_share_memory(result, out):  # written there
         return out
     return _into(result, out_dtype)
+
+
+def _transposed(weights):
+    if type(weights) is kernels.Outer:
+        return kernels.Outer(weights.row, weights.column, weights.scale)
+    return weights.T
 
 
 # Rows shorter than this are not worth an engine row each (its per-row cost dominates)

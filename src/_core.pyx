@@ -298,7 +298,9 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     cdef Py_ssize_t sums_len = ext_len + row_len  # the integer box: column and window sums
     # Taps: the direct path's, or a separable kernel's row and column taps; then the direct
     # path's group taps, over the kernel_height + group - 1 rows under a group
-    cdef Py_ssize_t max_taps = kernel_height * kernel_width + kernel_height + kernel_width + 1
+    cdef Py_ssize_t max_taps = kernel_height + kernel_width + 1
+    if path == DIRECT:
+        max_taps += kernel_height * kernel_width
     cdef Py_ssize_t max_group_taps = (kernel_height + group - 1) * kernel_width if group > 1 else 0
     # Per thread: the taps' rows, then (direct path) the rows under a group
     cdef Py_ssize_t thread_sources = max(max_taps, max_group_taps) + kernel_height + group - 1

@@ -334,6 +334,27 @@ def test_separable_presets_keep_their_factors_and_the_same_numbers(scale):
             got = api._outer_factors(kernel)
             np.testing.assert_array_equal(got[0], expected[0])
             np.testing.assert_array_equal(got[1], expected[1])
+    rng = np.random.default_rng(5)
+    kept = 0
+    for _ in range(300):  # any factors: signs, zeros, ties of magnitude, lengths
+        column = rng.integers(-3, 4, rng.integers(3, 9)) * rng.choice([1.0, 0.37, 1e-3])
+        row = rng.normal(size=rng.integers(3, 9)) * rng.choice([1.0, 0.0, 5.0])
+        outer = kernels.Outer(column, row, scale)
+        got = api._outer_factors(outer)  # (None: the whole kernel is factored instead)
+        if api._weights(outer, "auto") is outer:  # the whole kernel's path too, for any dtype
+            for source, output in ((np.uint8, np.uint8), (np.uint8, np.float32), (np.int16,) * 2):
+                plan = api._make_call_plan(
+                    outer.whole(), "auto", np.dtype(source), np.dtype(output)
+                )
+                assert plan[0] == "separable"
+        if got is not None:
+            kept += 1
+            expected = api._rank_one_factors(outer.whole())
+            np.testing.assert_array_equal(got[0], expected[0])
+            np.testing.assert_array_equal(got[1], expected[1])
+    assert kept > 150
+    for dense in (kernels.Outer([1.0, 2, 1], [-1.0, 0, 1]), kernels.Outer([1.0] * 5, [0.2] * 5)):
+        assert type(api._weights(dense, "auto")) is np.ndarray  # (direct, box: as whole kernels)
     for dtype in (np.uint8, np.uint16, np.int16, np.float32, np.float64):
         image = (RNG.random((23, 31, 3)) * (200 if dtype != np.float32 else 1)).astype(dtype)
         for mode in ("nearest", "reflect", "constant"):
