@@ -50,13 +50,22 @@ cdef enum:
     BAND_FLAG_STRIDE = 8  # flags a cache line apart: two threads write neighbouring bands'
 
 
+cdef struct Division:  # integer errors over the divisor, truncated toward zero (Pillow's rule)
+    int shift  # the divisor is 2 ** shift, or -1; then
+    # |quotient| = |errors| * magic >> bits, magic = ceil(2 ** bits / divisor), bits = 32 +
+    # ceil(log2(divisor)): exact for every int32 (the rounding up of magic adds less than
+    # |errors| / 2 ** bits < 1 / divisor), a multiply where the division took ~25 cycles
+    uint64_t magic
+    int bits
+
+
 cdef struct Scan:
     Py_ssize_t height, width  # of one image
     Py_ssize_t taps  # errors gathered from the rows above (the current row's are `carry`)
     Py_ssize_t dy[2][DITHER_MAX_TAPS]  # per parity of the row (serpentine), in summing order
     Py_ssize_t dx[2][DITHER_MAX_TAPS]
     Py_ssize_t kept  # rows of errors kept: the deepest row + the two being dithered
-    int shift  # the divisor is 2 ** shift (integer errors), or -1
+    Division division  # (integer errors)
     Py_ssize_t levels, colours  # colours > 0: a palette, else `levels` levels
     bint serpentine
 
@@ -125,11 +134,8 @@ def dither(const dither_t[:, :, :, ::1] image, dither_t[:, :, :, ::1] out,
             deepest = max(deepest, scan.dy[p][t])
     scan.kept = deepest + 2
     scan.serpentine = serpentine
-    scan.shift = -1
     if error_t is int32_t:
-        for t in range(31):
-            if divisor == (<int32_t> 1) << t:
-                scan.shift = t
+        scan.division = division_by(divisor)
         for t in range(scan.taps):
             reach += abs(weights[0, t])
         reach += abs(carry[0]) + abs(carry[1])
@@ -258,16 +264,13 @@ cdef inline Py_ssize_t cached_colour(const error_t *v, Palette *palette, Py_ssiz
     return palette.numbers[slot]
 
 
-cdef inline error_t corrected(dither_t sample, error_t pushed, error_t divisor, int shift,
-                              error_t lowest, error_t highest) noexcept nogil:
+cdef inline error_t corrected(dither_t sample, error_t pushed, error_t divisor,
+                              Division division, error_t lowest,
+                              error_t highest) noexcept nogil:
     """The sample plus the errors pushed onto it, clipped to [lowest, highest] (NaN: lowest)."""
     cdef error_t v
     if error_t is int32_t:
-        if shift >= 0:  # division truncating toward zero, as a shift
-            v = <error_t> sample + ((pushed + ((pushed >> 31) & ((<int32_t> 1 << shift) - 1)))
-                                    >> shift)
-        else:
-            v = <error_t> sample + pushed / divisor
+        v = <error_t> sample + truncated(pushed, division)
     elif dither_t is float or dither_t is double:
         v = sample + pushed
     else:  # (exact: the quotient is never within 2**-15 of an integer it is not)
@@ -301,7 +304,7 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
     cdef long long spins
     # (the scan's numbers as locals: the compiler then need not reload them after each store)
     cdef Py_ssize_t taps = scan.taps, count = scan.levels
-    cdef int shift = scan.shift
+    cdef Division division = scan.division
     cdef error_t lowest = levels[0]
     cdef error_t highest = levels[1] if scan.colours else levels[count - 1]
     cdef Palette palette
@@ -356,7 +359,7 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
             gather(&row[0], sums[0], 0, line, taps)
             for j in range(width - 1, -1, -1):
                 dither_pixel(j, source[0], target[0], sums[0], errors_of[0], numbers[0],
-                             before[0], last[0], channels, shift, carry1, carry2, divisor,
+                             before[0], last[0], channels, division, carry1, carry2, divisor,
                              lowest, highest, levels, count, &palette, &lookup)
             y += 1
             continue
@@ -380,29 +383,29 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
                              target[1] + max(second, 0) * channels,
                              sums[1] + max(second, 0) * channels,
                              errors_of[1] + max(second, 0) * channels,
-                             before[1], last[1], carried[1], n1, channels, carry2, divisor,
-                             shift, &lookup)
+                             before[1], last[1], carried[1], n1, channels, carry2,
+                             division, &lookup)
                 n0 = n1 = 0
             both = min(n0, n1)
             if channels == 1:  # (a constant, for the compiler: no channel loops)
                 for j in range(both):
                     dither_pixel(first + j, source[0], target[0], sums[0], errors_of[0],
-                                 numbers[0], before[0], last[0], 1, shift, carry1, carry2,
+                                 numbers[0], before[0], last[0], 1, division, carry1, carry2,
                                  divisor, lowest, highest, levels, count, &palette, &lookup)
                     dither_pixel(second + j, source[1], target[1], sums[1], errors_of[1],
-                                 numbers[1], before[1], last[1], 1, shift, carry1, carry2,
+                                 numbers[1], before[1], last[1], 1, division, carry1, carry2,
                                  divisor, lowest, highest, levels, count, &palette, &lookup)
             else:
                 both = 0
             for j in range(both, max(n0, n1)):
                 if j < n0:
                     dither_pixel(first + j, source[0], target[0], sums[0], errors_of[0],
-                                 numbers[0], before[0], last[0], channels, shift, carry1,
+                                 numbers[0], before[0], last[0], channels, division, carry1,
                                  carry2, divisor, lowest, highest, levels, count, &palette,
                                  &lookup)
                 if j < n1:
                     dither_pixel(second + j, source[1], target[1], sums[1], errors_of[1],
-                                 numbers[1], before[1], last[1], channels, shift, carry1,
+                                 numbers[1], before[1], last[1], channels, division, carry1,
                                  carry2, divisor, lowest, highest, levels, count, &palette,
                                  &lookup)
             if progress != NULL:
@@ -421,7 +424,7 @@ cdef inline void levels_chunk(const dither_t *source0, dither_t *target0, const 
                               const dither_t *source1, dither_t *target1, const int32_t *sums1,
                               int32_t *errors1, int32_t *before1, int32_t *last1,
                               int32_t *carried1, Py_ssize_t n1, Py_ssize_t channels,
-                              int32_t carry2, int32_t divisor, int shift,
+                              int32_t carry2, Division division,
                               const Lookup *lookup) noexcept nogil:
     """dither_pixel for a chunk of each row of a band (n0 pixels of the first from the
     pointers given, n1 of the second), to levels through the lookup table. Channels are
@@ -438,12 +441,12 @@ cdef inline void levels_chunk(const dither_t *source0, dither_t *target0, const 
         for j in range(max(n0, n1)):
             s = j * channels + c
             if j < n0:
-                v = <int32_t> source0[s] + truncated(sums0[s] + carry2 * b0 + k0, divisor, shift)
+                v = <int32_t> source0[s] + truncated(sums0[s] + carry2 * b0 + k0, division)
                 target0[s] = <dither_t> level[v]
                 b0, l0, k0 = l0, error[v], carried[v]
                 errors0[s] = l0
             if j < n1:
-                v = <int32_t> source1[s] + truncated(sums1[s] + carry2 * b1 + k1, divisor, shift)
+                v = <int32_t> source1[s] + truncated(sums1[s] + carry2 * b1 + k1, division)
                 target1[s] = <dither_t> level[v]
                 b1, l1, k1 = l1, error[v], carried[v]
                 errors1[s] = l1
@@ -451,12 +454,31 @@ cdef inline void levels_chunk(const dither_t *source0, dither_t *target0, const 
         before1[c], last1[c], carried1[c] = b1, l1, k1
 
 
-cdef inline int32_t truncated(int32_t pushed, int32_t divisor, int shift) noexcept nogil:
-    """pushed / divisor truncated toward zero (Pillow's rule); divisor is 2 ** shift where
-    shift >= 0, then as a shift."""
-    if shift >= 0:
-        return (pushed + ((pushed >> 31) & ((<int32_t> 1 << shift) - 1))) >> shift
-    return pushed / divisor
+cdef inline int32_t truncated(int32_t pushed, Division division) noexcept nogil:
+    """pushed / the divisor, truncated toward zero (Pillow's rule), without a division."""
+    cdef int32_t sign, quotient
+    if division.shift >= 0:
+        return ((pushed + ((pushed >> 31) & ((<int32_t> 1 << division.shift) - 1)))
+                >> division.shift)
+    sign = pushed >> 31  # 0 or -1
+    quotient = <int32_t> (((<uint64_t> <uint32_t> ((pushed ^ sign) - sign)) * division.magic)
+                          >> division.bits)
+    return (quotient ^ sign) - sign
+
+
+cdef Division division_by(int32_t divisor) noexcept nogil:
+    """The Division by `divisor` (> 0)."""
+    cdef Division division
+    cdef int t
+    division.shift, division.magic, division.bits = -1, 0, 32
+    for t in range(31):
+        if divisor == (<int32_t> 1) << t:
+            division.shift = t
+            return division
+    while (<int64_t> 1) << (division.bits - 32) < divisor:
+        division.bits += 1
+    division.magic = (((<uint64_t> 1) << division.bits) + <uint64_t> divisor - 1) // <uint64_t> divisor
+    return division
 
 
 cdef inline void gather(const Row *row, error_t *sums, Py_ssize_t start, Py_ssize_t n,
@@ -478,7 +500,8 @@ cdef inline void gather(const Row *row, error_t *sums, Py_ssize_t start, Py_ssiz
 
 cdef inline void dither_pixel(Py_ssize_t x, const dither_t *source, dither_t *target,
                               const error_t *sums, error_t *errors, uint8_t *numbers,
-                              error_t *before, error_t *last, Py_ssize_t channels, int shift,
+                              error_t *before, error_t *last, Py_ssize_t channels,
+                              Division division,
                               error_t carry1, error_t carry2, error_t divisor, error_t lowest,
                               error_t highest, const error_t *levels, Py_ssize_t count,
                               Palette *palette, const Lookup *lookup) noexcept nogil:
@@ -489,7 +512,7 @@ cdef inline void dither_pixel(Py_ssize_t x, const dither_t *source, dither_t *ta
     for c in range(channels):
         v[c] = corrected(source[x * channels + c],
                          sums[x * channels + c] + carry2 * before[c] + carry1 * last[c],
-                         divisor, shift, lowest, highest)
+                         divisor, division, lowest, highest)
     if palette.count:
         k = cached_colour(v, palette, channels, lowest)
         numbers[x] = <uint8_t> k
