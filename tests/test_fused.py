@@ -188,7 +188,16 @@ def test_a_centre_weight_on_every_path_equals_the_dense_kernel(method):
     dense = weights.copy()
     dense[dense.shape[0] // 2, dense.shape[1] // 2] += 1.517
     result = api._filter(
-        image, weights, False, "nearest", 0.0, None, None, 1, method, 0, 0.0, 1.517
+        image,
+        weights,
+        flip=False,
+        mode="nearest",
+        cval=0.0,
+        out=None,
+        dtype=None,
+        threads=1,
+        method=method,
+        centre=1.517,
     )
     assert_matches_reference(result, reference_filter(image, dense), dense, image)
 
