@@ -982,19 +982,26 @@ def _outer_pays(kernel: Outer) -> bool:
 
 
 def _outer_factors(kernel: Outer):
-    """kernel.factors(), or None where _rank_one_factors would not give them: every weight 0,
-    or factors it scales to short binary fractions (then the whole kernel is factored)."""
-    factors = kernel.factors()
-    if factors is None:
+    """The (column, row) _rank_one_factors gives for the whole kernel, from its factors: a
+    product's rounding follows its factors' magnitudes, so the first of the largest weights
+    (the pivot) lies in the row of the first largest |column| entry; its row, and the column
+    through it divided by it. None where _rank_one_factors would give nothing or might scale
+    them to short binary fractions (the whole kernel then decides)."""
+    column, row, scale = kernel.column, kernel.row, kernel.scale
+    through_largest = scale * (column * row[np.argmax(np.abs(row))])
+    pivot_row = int(np.argmax(np.abs(through_largest)))
+    row = scale * (column[pivot_row] * row)  # (as the whole kernel's row pivot_row)
+    pivot_column = int(np.argmax(np.abs(row) == np.abs(through_largest[pivot_row])))
+    pivot = row[pivot_column]
+    through = scale * (column * kernel.row[pivot_column])  # the whole kernel's column
+    if pivot == 0 or not (np.isfinite(through).all() and np.isfinite(row).all()):
         return None
-    column, row = factors
-    if not np.isfinite(column).all() or not np.isfinite(row).all():
-        return None
-    if not _short_binary(column):
-        total = (row[np.argmax(np.abs(row))] * column).sum()  # (the kernel's column)
-        if total != 0 and _short_binary(column * (row[np.argmax(np.abs(row))] / total)):
+    factor = through / pivot
+    if not _short_binary(factor):
+        total = through.sum()
+        if total != 0 and _short_binary(through / total) and _short_binary(row * total / pivot):
             return None
-    return column, row
+    return factor, row
 
 
 def _make_call_plan(weights, method, source, output):

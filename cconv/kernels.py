@@ -96,7 +96,8 @@ class Outer:
     """A separable kernel by its factors: the weights ``scale * np.outer(column, row)`` (each
     computed as numpy computes that expression), which the separable presets hand to the array
     API instead of multiplying them out. Private to cconv: :func:`whole` gives the weights
-    where a path needs every one; the separable path needs only :func:`factors`."""
+    where a path needs every one; the separable path needs only the factors
+    (cconv.api._outer_factors)."""
 
     __slots__ = ("column", "row", "scale", "shape", "key")
 
@@ -122,23 +123,6 @@ class Outer:
     def sum(self) -> float:
         """The weights' sum, to rounding."""
         return self.scale * float(self.column.sum()) * float(self.row.sum())
-
-    def factors(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """(column, row) as cconv.api factors the whole kernel (its column and row through the
-        first of its largest weights, the column divided by that weight), without multiplying
-        it out: a product's rounding grows with each factor's magnitude, so the largest
-        weight lies in the row of the largest |column| entry, at the largest |row| entry.
-        None if every weight is 0."""
-        through_column = self.scale * (self.column * self.row[np.argmax(np.abs(self.row))])
-        magnitudes = np.abs(through_column)
-        pivot_row = int(np.argmax(magnitudes))  # (the first of equals, as in raster order)
-        row = self.scale * (self.column[pivot_row] * self.row)
-        pivot_column = int(np.argmax(np.abs(row) == magnitudes[pivot_row]))
-        pivot = row[pivot_column]
-        if pivot == 0:
-            return None
-        column = self.scale * (self.column * self.row[pivot_column]) / pivot
-        return column, row
 
 
 def gaussian_factors(sigma: float = 1.0, size: int | None = None, scale: float = 1.0) -> Outer:
