@@ -430,7 +430,7 @@ cdef inline void levels_chunk(const dither_t *source0, dither_t *target0, const 
     pointers given, n1 of the second), to levels through the lookup table. Channels are
     independent then: each is a run of its own, the two rows' pixels in turn, the state (this
     row's before, last and carried, see dither_image) in locals."""
-    cdef Py_ssize_t c, j, s, both = min(n0, n1)
+    cdef Py_ssize_t c, j, s
     cdef int32_t v, b0, l0, k0, b1, l1, k1
     cdef const int32_t *level = lookup.level
     cdef const int32_t *error = lookup.error
