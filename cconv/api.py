@@ -339,7 +339,10 @@ def _filter(
     mask is a Gaussian's multiple plus a centre weight)."""
     key = None
     if out is None and (
-        type(kernel) is np.ndarray and kernel.size <= _REPEAT_TAPS or type(kernel) is Outer
+        type(kernel) is np.ndarray
+        and kernel.size <= _REPEAT_TAPS
+        or type(kernel) is Outer
+        and sum(kernel.shape) <= _REPEAT_TAPS
     ):
         described = (
             kernel.key if type(kernel) is Outer else (kernel.shape, kernel.dtype, kernel.tobytes())
@@ -932,8 +935,9 @@ _OUTER_PLANS_KEPT = 64
 
 def _outer_call_plan(kernel: Outer, method, source, output):
     """_make_call_plan for a kernel given by its factors (_weights kept them: the separable
-    path), from its factors alone; cached by the kernel's key."""
-    key = (kernel.key, method, source, output)
+    path), from its factors alone; cached by the kernel's key (factors of up to _CACHED_TAPS
+    weights: larger ones would keep their bytes in the key)."""
+    key = (kernel.key, method, source, output) if sum(kernel.shape) <= _CACHED_TAPS else None
     plan = _OUTER_PLANS.get(key)
     if plan is not None:
         return plan
@@ -947,9 +951,10 @@ def _outer_call_plan(kernel: Outer, method, source, output):
     if accumulator == _FLOAT32:
         limit = _float32_limit(_outer_extremes(kernel, factors), source)
     plan = ("separable", _NO_KERNEL[accumulator], column, row, engine_output, accumulator, limit)
-    if len(_OUTER_PLANS) >= _OUTER_PLANS_KEPT:
-        _OUTER_PLANS.clear()
-    _OUTER_PLANS[key] = plan
+    if key is not None:
+        if len(_OUTER_PLANS) >= _OUTER_PLANS_KEPT:
+            _OUTER_PLANS.clear()
+        _OUTER_PLANS[key] = plan
     return plan
 
 

@@ -99,7 +99,7 @@ class Outer:
     where a path needs every one; the separable path needs only the factors
     (cconv.api._outer_factors)."""
 
-    __slots__ = ("column", "row", "scale", "shape", "key")
+    __slots__ = ("column", "row", "scale", "shape", "_key")
 
     def __init__(self, column: np.ndarray, row: np.ndarray, scale: float = 1.0):
         self.column = np.array(column, np.float64)
@@ -107,8 +107,14 @@ class Outer:
         self.scale = float(scale)
         self.column.flags.writeable = self.row.flags.writeable = False
         self.shape = (len(self.column), len(self.row))
-        # what identifies the weights, for caches
-        self.key = ("outer", self.column.tobytes(), self.row.tobytes(), self.scale)
+        self._key = None
+
+    @property
+    def key(self) -> tuple:
+        """What identifies the weights, for caches (made once, when first asked)."""
+        if self._key is None:
+            self._key = ("outer", self.column.tobytes(), self.row.tobytes(), self.scale)
+        return self._key
 
     def __reduce__(self):  # (pickled for Dask's workers)
         return (Outer, (self.column, self.row, self.scale))
