@@ -174,21 +174,26 @@ def stride_table(repeats, budget):
             )
 
 
+def as_palette_image(colours):
+    """A P image whose palette is `colours` (for Pillow's quantize)."""
+    image = Image.new("P", (1, 1))
+    image.putpalette(np.asarray(colours, np.uint8).tobytes())
+    return image
+
+
 def dither_table(repeats, budget):
     gray, rgb = photo("L"), photo("RGB")
-    web = np.array(
-        [
-            [r, g, b]
-            for r in (0, 85, 170, 255)
-            for g in (0, 85, 170, 255)
-            for b in (0, 85, 170, 255)
-        ][::4]
-    )  # 16 colours
-    palette_image = Image.new("P", (1, 1))
-    palette_image.putpalette(web.astype(np.uint8).tobytes())
+    web64 = np.array(
+        [[r, g, b] for r in (0, 85, 170, 255) for g in (0, 85, 170, 255) for b in (0, 85, 170, 255)]
+    )
+    web = web64[::4]  # 16 colours, all without blue
+    # the photo's own 256 colours (Pillow's median cut, no dithering)
+    adaptive = np.array(rgb.quantize(256, dither=Image.Dither.NONE).getpalette()[:768])
+    adaptive = adaptive.reshape(-1, 3)
     eight = np.array([[r, g, b] for r in (0, 255) for g in (0, 255) for b in (0, 255)])
-    eight_image = Image.new("P", (1, 1))
-    eight_image.putpalette(eight.astype(np.uint8).tobytes())
+    palette_image, web64_image, adaptive_image, eight_image = (
+        as_palette_image(colours) for colours in (web, web64, adaptive, eight)
+    )
     floyd = Image.Dither.FLOYDSTEINBERG
     cases = [
         (
@@ -205,6 +210,16 @@ def dither_table(repeats, budget):
             "RGB -> P, 16-colour palette",
             lambda t: cconv.dither(rgb, palette=web, threads=t),
             lambda: rgb.quantize(palette=palette_image, dither=floyd),
+        ),
+        (
+            "RGB -> P, 64 colours (web)",
+            lambda t: cconv.dither(rgb, palette=web64, threads=t),
+            lambda: rgb.quantize(palette=web64_image, dither=floyd),
+        ),
+        (
+            "RGB -> P, the photo's 256 colours",
+            lambda t: cconv.dither(rgb, palette=adaptive, threads=t),
+            lambda: rgb.quantize(palette=adaptive_image, dither=floyd),
         ),
         (
             "L -> 1 bit, Stucki, serpentine",

@@ -11,7 +11,7 @@ once for every CPU (CMakeLists.txt); directives are set there too.
 from cython.parallel cimport parallel, prange, threadid
 from libc.math cimport INFINITY, trunc
 from libc.stdint cimport int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.stdlib cimport calloc, free, malloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memset
 
 cdef extern from "dither_sync.h" nogil:
@@ -42,6 +42,7 @@ cdef enum:
     DITHER_MARGIN = 2  # columns of the error rows past each side: the widest kernel's reach
     DITHER_CHUNK = 16  # pixels whose pushed errors are gathered at once (see dither_image)
     CACHE_BITS = 16  # slots of the palette's cache of nearest colours: 2 ** CACHE_BITS
+    CELL_BITS = 5  # the palette's grid: 2 ** CELL_BITS cells along each channel
     # How far a band's rows must be ahead of the band below, in iterations of chunks: the
     # band below gathers chunk k + 1 of the band's second row, which that row (two chunks
     # behind its first) finishes in iteration k + 3.
@@ -73,7 +74,16 @@ cdef struct Scan:
 cdef struct Palette:
     const double *colours  # (count, channels)
     Py_ssize_t count
-    # 8-bit images of up to 4 channels: a direct-mapped cache of the nearest colour to each
+    # 8- and 16-bit images of up to 3 channels: a grid of cubes (cells), 2 ** cell_shift
+    # values a side, and for each the colours that can be nearest to a pixel in it, listed
+    # the first time a pixel falls there (listed_candidates), searched on a cache miss;
+    # else NULL
+    int32_t *cell_first  # where the cell's list starts in `pool`; -1 before it is made
+    uint16_t *cell_count
+    uint8_t *pool
+    Py_ssize_t pool_used, pool_size
+    int cell_shift
+    # 8-bit images of 4 channels: a direct-mapped cache of the nearest colour to each
     # corrected pixel seen (its samples packed as the key, -1 in an empty slot), or NULL
     int64_t *keys
     uint8_t *numbers
@@ -249,19 +259,144 @@ cdef inline Py_ssize_t nearest_colour(const error_t *v, const double *palette,
 
 cdef inline Py_ssize_t cached_colour(const error_t *v, Palette *palette, Py_ssize_t channels,
                                      error_t lowest) noexcept nogil:
-    """nearest_colour, remembered for the pixels an 8-bit image repeats (a photo's colours)."""
+    """nearest_colour, remembered for the pixels an 8-bit image repeats (a photo's colours),
+    else searched_colour."""
     cdef int64_t key = 0
-    cdef Py_ssize_t c, slot, k
+    cdef Py_ssize_t c, slot
     if palette.keys == NULL:
-        return nearest_colour(v, palette.colours, palette.count, channels)
+        return searched_colour(v, palette, channels, lowest)
     for c in range(channels):
         key |= (<int64_t> (v[c] - lowest)) << (8 * c)
     slot = <Py_ssize_t> (((<uint64_t> key) * 11400714819323198485ULL) >> (64 - CACHE_BITS))
     if palette.keys[slot] != key:
         palette.keys[slot] = key
-        palette.numbers[slot] = <uint8_t> nearest_colour(v, palette.colours, palette.count,
-                                                         channels)
+        palette.numbers[slot] = <uint8_t> searched_colour(v, palette, channels, lowest)
     return palette.numbers[slot]
+
+
+cdef Py_ssize_t searched_colour(const error_t *v, Palette *palette, Py_ssize_t channels,
+                                error_t lowest) noexcept nogil:
+    """nearest_colour, among the candidates of the pixel's cell of the grid where there is
+    one (out of line: the cached lookup stays small)."""
+    cdef Py_ssize_t c, cell = 0, first
+    if palette.cell_first == NULL:
+        return nearest_colour(v, palette.colours, palette.count, channels)
+    for c in range(channels):
+        cell |= (<Py_ssize_t> (v[c] - lowest) >> palette.cell_shift) << (CELL_BITS * c)
+    first = palette.cell_first[cell]
+    if first < 0:
+        first = listed_candidates(palette, cell, channels, <double> lowest)
+        if first < 0:  # (no memory for the list)
+            return nearest_colour(v, palette.colours, palette.count, channels)
+    if palette.cell_count[cell] == 1:  # (most cells, away from the colours' boundaries)
+        return palette.pool[first]
+    return nearest_listed(v, palette.colours, palette.pool + first, palette.cell_count[cell],
+                          channels)
+
+
+cdef inline Py_ssize_t nearest_listed(const error_t *v, const double *palette,
+                                      const uint8_t *listed, Py_ssize_t n,
+                                      Py_ssize_t channels) noexcept nogil:
+    """nearest_colour among the colours `listed` (ascending numbers): the same distances, so
+    the same first of equals where the list holds every colour that can be nearest."""
+    cdef Py_ssize_t i, k, c, best = listed[0]
+    cdef double d, distance, shortest = INFINITY
+    for i in range(n):
+        k = listed[i]
+        distance = 0
+        for c in range(channels):
+            d = <double> v[c] - palette[k * channels + c]
+            distance = distance + d * d
+        if distance < shortest:
+            shortest = distance
+            best = k
+    return best
+
+
+cdef Py_ssize_t listed_candidates(Palette *palette, Py_ssize_t cell, Py_ssize_t channels,
+                                  double lowest) noexcept nogil:
+    """List the colours that can be nearest to a pixel of grid cell `cell` at the end of the
+    palette's pool, and return where the list starts (-1 if the pool cannot grow). Colour k
+    is left out where the colour nearest the cell's centre, j, is nearer than k to every
+    pixel of the cell: |p - k|^2 - |p - j|^2 is affine in p, so its least value over the
+    cell is at a corner, found channel by channel; above 0 (and a margin for rounding) k is
+    never nearest, nor equal."""
+    cdef double low[DITHER_MAX_CHANNELS]
+    cdef double high[DITHER_MAX_CHANNELS]
+    cdef double centre[DITHER_MAX_CHANNELS]
+    cdef double least, d, step, length_j = 0
+    cdef Py_ssize_t c, k, j, first, side = (<Py_ssize_t> 1) << palette.cell_shift
+    cdef const double *colours = palette.colours
+    cdef uint8_t *grown
+    for c in range(channels):
+        low[c] = lowest + ((cell >> (CELL_BITS * c)) & ((1 << CELL_BITS) - 1)) * side
+        high[c] = low[c] + (side - 1)
+        centre[c] = (low[c] + high[c]) / 2
+    j = nearest_colour(centre, colours, palette.count, channels)
+    for c in range(channels):
+        length_j = length_j + colours[j * channels + c] * colours[j * channels + c]
+    if palette.pool_used + palette.count > palette.pool_size:
+        grown = <uint8_t *> realloc(palette.pool, 2 * palette.pool_size + palette.count)
+        if grown == NULL:
+            return -1
+        palette.pool, palette.pool_size = grown, 2 * palette.pool_size + palette.count
+    first = palette.pool_used
+    for k in range(palette.count):
+        least = -length_j
+        for c in range(channels):
+            d = colours[k * channels + c]
+            step = d - colours[j * channels + c]
+            least = least + d * d - 2 * (high[c] if step > 0 else low[c]) * step
+        if k == j or least <= 1e-9 * (length_j + 1):
+            palette.pool[palette.pool_used] = <uint8_t> k
+            palette.pool_used += 1
+    palette.cell_first[cell] = <int32_t> first
+    palette.cell_count[cell] = <uint16_t> (palette.pool_used - first)
+    return first
+
+
+cdef void start_palette(Palette *palette, const double *colours, Py_ssize_t count,
+                        Py_ssize_t channels, double lowest, double highest,
+                        bint eight_bits) noexcept nogil:
+    """Set up `palette`: its grid, or its cache, where they apply and memory allows (else
+    every pixel searches every colour)."""
+    cdef Py_ssize_t cells = (<Py_ssize_t> 1) << (CELL_BITS * channels), c
+    cdef int bits = 0
+    palette.colours, palette.count = colours, count
+    palette.cell_first, palette.cell_count, palette.pool = NULL, NULL, NULL
+    palette.pool_used = palette.pool_size = 0
+    palette.keys, palette.numbers = NULL, NULL
+    if count == 0:
+        return
+    while (<double> 1) * (1 << bits) < highest - lowest + 1 and bits < 31:
+        bits += 1
+    if channels <= 3 and count <= 256 and CELL_BITS <= bits <= 16:  # 8- and 16-bit images
+        palette.cell_shift = bits - CELL_BITS
+        palette.cell_first = <int32_t *> malloc(cells * sizeof(int32_t))
+        palette.cell_count = <uint16_t *> malloc(cells * sizeof(uint16_t))
+        palette.pool_size = 1 << 16
+        palette.pool = <uint8_t *> malloc(palette.pool_size)
+        if palette.cell_first == NULL or palette.cell_count == NULL or palette.pool == NULL:
+            end_palette(palette)
+            return
+        memset(palette.cell_first, 0xFF, cells * sizeof(int32_t))  # -1: not listed yet
+    if eight_bits and channels <= 4:
+        palette.keys = <int64_t *> malloc((1 << CACHE_BITS) * sizeof(int64_t))
+        palette.numbers = <uint8_t *> malloc(1 << CACHE_BITS)
+        if palette.keys == NULL or palette.numbers == NULL:
+            end_palette(palette)
+            return
+        memset(palette.keys, 0xFF, (1 << CACHE_BITS) * sizeof(int64_t))  # -1: empty
+
+
+cdef void end_palette(Palette *palette) noexcept nogil:
+    free(palette.cell_first)
+    free(palette.cell_count)
+    free(palette.pool)
+    free(palette.keys)
+    free(palette.numbers)
+    palette.cell_first, palette.cell_count, palette.pool = NULL, NULL, NULL
+    palette.keys, palette.numbers = NULL, NULL
 
 
 cdef inline error_t corrected(dither_t sample, error_t pushed, error_t divisor,
@@ -308,17 +443,8 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
     cdef error_t lowest = levels[0]
     cdef error_t highest = levels[1] if scan.colours else levels[count - 1]
     cdef Palette palette
-    palette.colours, palette.count = colours, scan.colours
-    palette.keys, palette.numbers = NULL, NULL
-    if (dither_t is uint8_t or dither_t is int8_t) and scan.colours and channels <= 4:
-        palette.keys = <int64_t *> malloc((1 << CACHE_BITS) * sizeof(int64_t))
-        palette.numbers = <uint8_t *> malloc(1 << CACHE_BITS)
-        if palette.keys == NULL or palette.numbers == NULL:  # (then every pixel searches)
-            free(palette.keys)
-            free(palette.numbers)
-            palette.keys, palette.numbers = NULL, NULL
-        else:
-            memset(palette.keys, 0xFF, (1 << CACHE_BITS) * sizeof(int64_t))  # -1: empty
+    start_palette(&palette, colours, scan.colours, channels, <double> lowest, <double> highest,
+                  dither_t is uint8_t or dither_t is int8_t)
     cdef Row row[2]
     cdef const dither_t *source[2]
     cdef dither_t *target[2]
@@ -332,8 +458,7 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
                                            + 2 * line, sizeof(error_t))
     cdef error_t *errors = own if shared == NULL else shared
     if own == NULL:
-        free(palette.keys)
-        free(palette.numbers)
+        end_palette(&palette)
         return
     y = 0
     while y < scan.height:
@@ -414,8 +539,7 @@ cdef void dither_image(const dither_t *image, dither_t *out, uint8_t *index, Py_
             cconv_publish(&progress[band * BAND_FLAG_STRIDE], BAND_DONE)
         y += rows
     free(own)
-    free(palette.keys)
-    free(palette.numbers)
+    end_palette(&palette)
 
 
 cdef inline void levels_chunk(const dither_t *source0, dither_t *target0, const int32_t *sums0,

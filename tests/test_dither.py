@@ -302,3 +302,23 @@ def test_one_image_on_several_threads(threads, shape):
         got = cconv.dither(image, palette=palette, threads=threads)
         for one, result in zip(images, got[None] if image.ndim < 4 else got):
             np.testing.assert_array_equal(result, dither_reference(one, palette=palette))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.uint16, np.int16])
+@pytest.mark.parametrize("channels", [1, 2, 3])
+def test_large_palettes_ties_and_repeated_colours(dtype, channels):
+    """Palettes of many colours, some repeated and some equidistant from others: each pixel
+    searches only the colours that can be nearest in its cell of the palette's grid, and gets
+    the first of equals as a search of every colour would."""
+    rng = np.random.default_rng(21)
+    image = random_image(rng, (23, 29, channels), dtype)
+    info = np.iinfo(dtype)
+    palette = random_palette(rng, 150, channels, dtype)
+    palette[75:100] = palette[:25]  # repeated colours: the first one wins
+    palette[100:110] = np.clip(palette[:10] + 1, info.min, info.max)  # near-ties
+    got = cconv.dither(image, palette=palette)
+    np.testing.assert_array_equal(got, dither_reference(image, palette=palette))
+    evenly = np.linspace(info.min, info.max, 7).astype(np.int64)[:, None].repeat(channels, 1)
+    np.testing.assert_array_equal(  # midpoints between levels: exact ties
+        cconv.dither(image, palette=evenly), dither_reference(image, palette=evenly)
+    )
