@@ -241,12 +241,16 @@ cdef int32_t *lookup_table(Lookup *lookup, const int32_t *levels, Py_ssize_t cou
 
 
 cdef inline Py_ssize_t nearest_colour(const error_t *v, const double *palette,
-                                      Py_ssize_t colours, Py_ssize_t channels) noexcept nogil:
+                                      Py_ssize_t colours, Py_ssize_t channels,
+                                      const uint8_t *listed=NULL) noexcept nogil:
     """The number of the palette colour nearest v (squared distance in float64, over the
-    channels in order), the first of equals."""
-    cdef Py_ssize_t k, c, best = 0
+    channels in order), the first of equals; among the `colours` numbers `listed` (ascending)
+    if given, which then give the same answer where they hold every colour that can be
+    nearest."""
+    cdef Py_ssize_t i, k, c, best = 0 if listed == NULL else listed[0]
     cdef double d, distance, shortest = INFINITY
-    for k in range(colours):
+    for i in range(colours):
+        k = i if listed == NULL else listed[i]
         distance = 0
         for c in range(channels):
             d = <double> v[c] - palette[k * channels + c]
@@ -290,27 +294,8 @@ cdef Py_ssize_t searched_colour(const error_t *v, Palette *palette, Py_ssize_t c
             return nearest_colour(v, palette.colours, palette.count, channels)
     if palette.cell_count[cell] == 1:  # (most cells, away from the colours' boundaries)
         return palette.pool[first]
-    return nearest_listed(v, palette.colours, palette.pool + first, palette.cell_count[cell],
-                          channels)
-
-
-cdef inline Py_ssize_t nearest_listed(const error_t *v, const double *palette,
-                                      const uint8_t *listed, Py_ssize_t n,
-                                      Py_ssize_t channels) noexcept nogil:
-    """nearest_colour among the colours `listed` (ascending numbers): the same distances, so
-    the same first of equals where the list holds every colour that can be nearest."""
-    cdef Py_ssize_t i, k, c, best = listed[0]
-    cdef double d, distance, shortest = INFINITY
-    for i in range(n):
-        k = listed[i]
-        distance = 0
-        for c in range(channels):
-            d = <double> v[c] - palette[k * channels + c]
-            distance = distance + d * d
-        if distance < shortest:
-            shortest = distance
-            best = k
-    return best
+    return nearest_colour(v, palette.colours, palette.cell_count[cell], channels,
+                          palette.pool + first)
 
 
 cdef Py_ssize_t listed_candidates(Palette *palette, Py_ssize_t cell, Py_ssize_t channels,
