@@ -55,7 +55,7 @@ cdef struct Division:  # integer errors over the divisor, truncated toward zero 
     int shift  # the divisor is 2 ** shift, or -1; then
     # |quotient| = |errors| * magic >> bits, magic = ceil(2 ** bits / divisor), bits = 32 +
     # ceil(log2(divisor)): exact for every int32 (the rounding up of magic adds less than
-    # |errors| / 2 ** bits < 1 / divisor), a multiply where the division took ~25 cycles
+    # |errors| / 2 ** bits < 1 / divisor): a multiply instead of a division in the chain
     uint64_t magic
     int bits
 
