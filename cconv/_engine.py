@@ -13,13 +13,13 @@ import os
 
 try:
     from . import _core_baseline
-except ImportError as error:  # a source folder, whose engine was never compiled
+except ImportError:  # a source folder, whose engine was never compiled
     raise ImportError(
         f"cconv's compiled engine is missing from {os.path.dirname(__file__)}: that is the "
         "source folder, not an installed build. Run from another directory (a clone's root "
         "puts its cconv/ folder first on sys.path, shadowing the installed package; there, run "
         "`pytest`, not `python -m pytest`), or install first: `python -m pip install .`"
-    ) from error
+    ) from None  # (the circular-import message Python gives first would only mislead)
 
 LEVELS = ("baseline", "avx2", "avx512")
 

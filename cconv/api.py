@@ -462,9 +462,7 @@ def _filter(
             if out_dtype.kind in "iu"
             else None
         )
-        function = engine.fft_correlate[
-            _ENGINE_TYPE_NAMES[source.dtype], _ENGINE_TYPE_NAMES[engine_out_dtype]
-        ]
+        function = engine.fft_correlate
         if _fft.correlate_tiles(
             function,
             source.reshape(planes_shape),
@@ -481,7 +479,7 @@ def _filter(
             return _finish(result, out, out_dtype, direct)
         # NaN or infinity in the image, or sums beyond float32: the direct path takes them
         path, engine_kernel, column, row = _plan(weights, "direct", accumulator, False)
-    function = _compiled(engine, source.dtype, engine_out_dtype, accumulator)
+    function = engine.correlate
     arguments = (
         engine_kernel,
         column,
@@ -657,9 +655,7 @@ def gradient(
         planes_shape, channels = _planes(image.shape)
         engine = _engine.engine
         factors = [np.ascontiguousarray(f, accumulator) for f in (*factors_x, *factors_y)]
-        function = engine.gradient[
-            tuple(_ENGINE_TYPE_NAMES[t] for t in (source.dtype, engine_out_dtype, accumulator))
-        ]
+        function = engine.gradient
         arguments = (
             *factors,
             engine.COMBINES[combine],
@@ -1066,24 +1062,6 @@ def _outer_extremes(kernel: Outer, factors: tuple):
     largest = max(scale * (column.max() * row.max()), magnitudes.max())
     smallest = min(scale * (column.min() * row.min()), magnitudes.min())
     return float(largest), float(smallest), scale * float(column.sum()) * float(row.sum())
-
-
-# The engine's names of its dtypes, which select its compiled function per (image, output,
-# accumulator) ahead of the call: Cython's own choice, from the arrays' buffers at each call,
-# took about 0.6 us of a 64x64 call's 15.
-_ENGINE_TYPE_NAMES = {
-    np.dtype(np.uint8): "uint8_t",
-    np.dtype(np.uint16): "uint16_t",
-    np.dtype(np.int16): "int16_t",
-    _FLOAT32: "float",
-    _FLOAT64: "double",
-}
-
-
-@functools.lru_cache(maxsize=64)
-def _compiled(engine, source: np.dtype, output: np.dtype, accumulator: np.dtype):
-    """engine.correlate compiled for these dtypes."""
-    return engine.correlate[tuple(_ENGINE_TYPE_NAMES[t] for t in (source, output, accumulator))]
 
 
 def _plan(weights: np.ndarray, method: str, accumulator: np.dtype, integer_image: bool):

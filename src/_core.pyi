@@ -22,6 +22,9 @@ def correlate(
     mode: int,
     cval: float,
     offset: float,
+    centre: float,
     threads: int,
     stream: bool,
+    stride_y: int = 1,
+    stride_x: int = 1,
 ) -> None: ...

@@ -41,6 +41,8 @@ from libc.math cimport INFINITY, NAN, fabs, floor, hypot, sqrt, sqrtf
 from libc.stdint cimport int16_t, int32_t, uint8_t, uint16_t, uint32_t
 from libc.string cimport memcpy, memset
 
+import numpy
+
 cdef extern from "store_u8.h" nogil:
     Py_ssize_t cconv_store_u8(const float *acc, float offset, uint8_t *dst, Py_ssize_t n)
     Py_ssize_t cconv_store_scaled_u8(const uint32_t *sums, float weight, uint8_t *dst,
@@ -237,11 +239,10 @@ cdef enum:
     BOX = 2
 
 
-def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, ::1] kernel,
-              const acc_t[::1] column_weights, const acc_t[::1] row_weights, int path,
-              Py_ssize_t channels, Py_ssize_t anchor_y, Py_ssize_t anchor_x,
-              int mode, double cval, double offset, double centre, int threads, bint stream,
-              Py_ssize_t stride_y=1, Py_ssize_t stride_x=1):
+def correlate(image, out, kernel, column_weights, row_weights, int path, Py_ssize_t channels,
+              Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode, double cval, double offset,
+              double centre, int threads, bint stream, Py_ssize_t stride_y=1,
+              Py_ssize_t stride_x=1):
     """Correlate every plane of `image` (N, H, W*C) with a kernel into `out` (N, H, W*C), plus
     `offset` (added to every sum before it is rounded or stored). `centre` (SEPARABLE only,
     else 0): a weight added to the kernel at its anchor. `stride_y`, `stride_x` (>= 1): only
@@ -255,23 +256,120 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
     each axis; mode is a value of MODES; path a value of PATHS; threads >= 1. `stream`: write
     the output with streaming stores where the loops can (src/row_taps.h), for outputs too
     large to stay in cache.
-    The output has the image's type, float32 or float64; the accumulator is float32 exactly
-    for uint8 and float32 images with outputs other than float64 (cconv.api._accumulator).
-    Other combinations raise TypeError.
+    The output has the image's type, float32 or float64; the accumulator (the kernel's type)
+    is float32 exactly for uint8 and float32 images with outputs other than float64
+    (cconv.api._accumulator). Other combinations raise TypeError.
     """
-    # Of the 50 combinations of the fused types, these 13 are compiled; Cython drops the
-    # others' bodies (unreachable after the raise). Compiling all 50 took about 7 minutes per
-    # module on this project's 2-core machine, and pip's build isolation compiles everything
-    # again on every install. The Python layer makes other outputs from the accumulator's
-    # float type, rounded and saturated as the engine would.
-    if not ((out_t is float or out_t is double or in_t is uint8_t and out_t is uint8_t
-             or in_t is uint16_t and out_t is uint16_t or in_t is int16_t and out_t is int16_t)
-            and (acc_t is float and (in_t is uint8_t or in_t is float) and not out_t is double
-                 or acc_t is double and not ((in_t is uint8_t or in_t is float)
-                                             and not out_t is double))):
-        raise TypeError("cconv engine: outputs are the image's type, float32 or float64; "
-                        "float32 accumulators are for uint8 and float32 images with outputs "
-                        "other than float64, float64 accumulators for the rest")
+    cdef Call call = Call(path, channels, anchor_y, anchor_x, mode, cval, offset, centre, threads,
+                          stream, stride_y, stride_x)
+    cdef int types = compiled_types(image, out)
+    if types == combination(U8, U8, F32):
+        correlate_planes(<uint8_t> 0, <uint8_t> 0, <float> 0, image, out, kernel, column_weights,
+                         row_weights, &call)
+    elif types == combination(U8, F32, F32):
+        correlate_planes(<uint8_t> 0, <float> 0, <float> 0, image, out, kernel, column_weights,
+                         row_weights, &call)
+    elif types == combination(U8, F64, F64):
+        correlate_planes(<uint8_t> 0, <double> 0, <double> 0, image, out, kernel, column_weights,
+                         row_weights, &call)
+    elif types == combination(U16, U16, F64):
+        correlate_planes(<uint16_t> 0, <uint16_t> 0, <double> 0, image, out, kernel,
+                         column_weights, row_weights, &call)
+    elif types == combination(U16, F32, F64):
+        correlate_planes(<uint16_t> 0, <float> 0, <double> 0, image, out, kernel, column_weights,
+                         row_weights, &call)
+    elif types == combination(U16, F64, F64):
+        correlate_planes(<uint16_t> 0, <double> 0, <double> 0, image, out, kernel, column_weights,
+                         row_weights, &call)
+    elif types == combination(I16, I16, F64):
+        correlate_planes(<int16_t> 0, <int16_t> 0, <double> 0, image, out, kernel, column_weights,
+                         row_weights, &call)
+    elif types == combination(I16, F32, F64):
+        correlate_planes(<int16_t> 0, <float> 0, <double> 0, image, out, kernel, column_weights,
+                         row_weights, &call)
+    elif types == combination(I16, F64, F64):
+        correlate_planes(<int16_t> 0, <double> 0, <double> 0, image, out, kernel, column_weights,
+                         row_weights, &call)
+    elif types == combination(F32, F32, F32):
+        correlate_planes(<float> 0, <float> 0, <float> 0, image, out, kernel, column_weights,
+                         row_weights, &call)
+    elif types == combination(F32, F64, F64):
+        correlate_planes(<float> 0, <double> 0, <double> 0, image, out, kernel, column_weights,
+                         row_weights, &call)
+    elif types == combination(F64, F32, F64):
+        correlate_planes(<double> 0, <float> 0, <double> 0, image, out, kernel, column_weights,
+                         row_weights, &call)
+    elif types == combination(F64, F64, F64):
+        correlate_planes(<double> 0, <double> 0, <double> 0, image, out, kernel, column_weights,
+                         row_weights, &call)
+    else:
+        raise TypeError(UNCOMPILED_TYPES)
+
+
+# The types the entry points take, and the combinations (image, output, accumulator: correlate's
+# kernel, gradient's factors) they call their fused functions with. Each fused function takes
+# its types from its first arguments (their values unused) and views the arrays, passed as
+# objects, as memoryviews of them, so Cython compiles only the combinations called and no
+# caller zeroes memoryviews of the others. (As fused def functions, the entry points had a
+# wrapper for each of the 50 combinations, and the C compiler spent a quarter of its time on
+# the 37 that only raised.)
+cdef enum:
+    U8, U16, I16, F32, F64
+cdef tuple DTYPES = tuple(numpy.dtype(name)
+                          for name in ("uint8", "uint16", "int16", "float32", "float64"))
+UNCOMPILED_TYPES = ("cconv engine: outputs are the image's type, float32 or float64; float32 "
+                    "accumulators are for uint8 and float32 images with outputs other than "
+                    "float64, float64 accumulators for the rest")
+
+
+cdef inline int combination(int image, int out, int weights) noexcept nogil:
+    return (image * 5 + out) * 5 + weights
+
+
+cdef int compiled_types(image, out) except? -1:
+    """combination() of the arrays' dtypes and the accumulator's: float32 for uint8 and float32
+    images with outputs other than float64, else float64 (the weights' memoryviews check it)."""
+    cdef int source = type_index(image.dtype), output = type_index(out.dtype)
+    return combination(source, output,
+                       F32 if (source == U8 or source == F32) and output != F64 else F64)
+
+
+cdef int type_index(dtype) except? -1:
+    """The position of `dtype` in DTYPES (U8 ...), or -1000."""
+    cdef int i
+    for i in range(5):
+        if dtype is DTYPES[i]:  # (numpy's dtypes of native arrays are these objects)
+            return i
+    for i in range(5):
+        if dtype == DTYPES[i]:
+            return i
+    return -1000
+
+
+# A correlate call's scalars, as correlate_planes takes them
+cdef struct Call:
+    int path
+    Py_ssize_t channels, anchor_y, anchor_x
+    int mode
+    double cval, offset, centre
+    int threads
+    bint stream
+    Py_ssize_t stride_y, stride_x
+
+
+cdef int correlate_planes(in_t image_type, out_t out_type, acc_t weight_type, image_object,
+                          out_object, kernel_object, column_object, row_object,
+                          const Call *call) except -1:
+    """correlate for the types of its first three arguments (their values unused)."""
+    cdef const in_t[:, :, ::1] image = image_object
+    cdef out_t[:, :, ::1] out = out_object
+    cdef const acc_t[:, ::1] kernel = kernel_object
+    cdef const acc_t[::1] column_weights = column_object, row_weights = row_object
+    cdef int path = call.path, mode = call.mode, threads = call.threads
+    cdef Py_ssize_t channels = call.channels, anchor_y = call.anchor_y
+    cdef Py_ssize_t anchor_x = call.anchor_x, stride_y = call.stride_y, stride_x = call.stride_x
+    cdef double cval = call.cval, offset = call.offset, centre = call.centre
+    cdef bint stream = call.stream
     cdef Py_ssize_t planes = image.shape[0], height = image.shape[1]
     cdef Py_ssize_t width = image.shape[2] // channels
     cdef Py_ssize_t out_height = out.shape[1]  # (the rows computed, and cut into blocks)
@@ -480,3 +578,4 @@ def correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[:, 
         free(image_rows)
         free(sums_scratch)
         free(integer_weights)
+    return 0

@@ -11,8 +11,7 @@ cdef extern from "fft.h" nogil:
 FFT_STRIP = CCONV_FFT_STRIP
 
 
-def fft_correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out,
-                  const float[:, ::1] kernel, Py_ssize_t channels, Py_ssize_t anchor_y,
+def fft_correlate(image, out, kernel, Py_ssize_t channels, Py_ssize_t anchor_y,
                   Py_ssize_t anchor_x, int mode, double cval, double offset, double grid,
                   Py_ssize_t tile, int threads):
     """Correlate every plane of `image` (N, H, W*C) with `kernel` into `out` (as correlate),
@@ -25,8 +24,31 @@ def fft_correlate(const in_t[:, :, ::1] image, out_t[:, :, ::1] out,
     Returns False, with `out` partly written, if the image holds NaN or infinity or a
     transform overflowed float32 (the caller then takes the direct path); True when done.
     """
-    if not ((in_t is uint8_t or in_t is float) and (out_t is uint8_t or out_t is float)):
-        raise TypeError("cconv engine: the FFT path takes uint8 and float32 images and outputs")
+    cdef int types = compiled_types(image, out)
+    if types == combination(U8, U8, F32):
+        return fft_planes(<uint8_t> 0, <uint8_t> 0, image, out, kernel, channels, anchor_y,
+                          anchor_x, mode, cval, offset, grid, tile, threads)
+    elif types == combination(U8, F32, F32):
+        return fft_planes(<uint8_t> 0, <float> 0, image, out, kernel, channels, anchor_y, anchor_x,
+                          mode, cval, offset, grid, tile, threads)
+    elif types == combination(F32, U8, F32):
+        return fft_planes(<float> 0, <uint8_t> 0, image, out, kernel, channels, anchor_y, anchor_x,
+                          mode, cval, offset, grid, tile, threads)
+    elif types == combination(F32, F32, F32):
+        return fft_planes(<float> 0, <float> 0, image, out, kernel, channels, anchor_y, anchor_x,
+                          mode, cval, offset, grid, tile, threads)
+    raise TypeError("cconv engine: the FFT path takes uint8 and float32 images and outputs, "
+                    "and a float32 kernel")
+
+
+cdef bint fft_planes(in_t image_type, out_t out_type, image_object, out_object, kernel_object,
+                     Py_ssize_t channels, Py_ssize_t anchor_y, Py_ssize_t anchor_x, int mode,
+                     double cval, double offset, double grid, Py_ssize_t tile,
+                     int threads) except -1:
+    """fft_correlate for the types of its first two arguments (their values unused)."""
+    cdef const in_t[:, :, ::1] image = image_object
+    cdef out_t[:, :, ::1] out = out_object
+    cdef const float[:, ::1] kernel = kernel_object
     cdef Py_ssize_t planes = image.shape[0], height = image.shape[1]
     cdef Py_ssize_t width = image.shape[2] // channels
     cdef Py_ssize_t kernel_height = kernel.shape[0], kernel_width = kernel.shape[1]

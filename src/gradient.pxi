@@ -99,19 +99,65 @@ cdef void gradient_block(const in_t *src, out_t *dst, Py_ssize_t height, Py_ssiz
             start += CHUNK
 
 
-def gradient(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[::1] column_x,
-             const acc_t[::1] row_x, const acc_t[::1] column_y, const acc_t[::1] row_y,
-             int combine, Py_ssize_t channels, int mode, double cval, int threads):
+def gradient(image, out, column_x, row_x, column_y, row_y, int combine, Py_ssize_t channels,
+             int mode, double cval, int threads):
     """The combination (a value of COMBINES) of two responses, outer(column_x, row_x) and
     outer(column_y, row_y), each correlated with every plane of `image` (N, H, W*C), into
     `out` (N, H, W*C). The four filters have one odd size, anchored in the middle. The caller
     guarantees what correlate's caller does; the same type pairs are compiled."""
-    if not ((out_t is float or out_t is double or in_t is uint8_t and out_t is uint8_t
-             or in_t is uint16_t and out_t is uint16_t or in_t is int16_t and out_t is int16_t)
-            and (acc_t is float and (in_t is uint8_t or in_t is float) and not out_t is double
-                 or acc_t is double and not ((in_t is uint8_t or in_t is float)
-                                             and not out_t is double))):
-        raise TypeError("cconv engine: unsupported type combination")
+    cdef int types = compiled_types(image, out)
+    if types == combination(U8, U8, F32):
+        gradient_planes(<uint8_t> 0, <uint8_t> 0, <float> 0, image, out, column_x, row_x, column_y,
+                        row_y, combine, channels, mode, cval, threads)
+    elif types == combination(U8, F32, F32):
+        gradient_planes(<uint8_t> 0, <float> 0, <float> 0, image, out, column_x, row_x, column_y,
+                        row_y, combine, channels, mode, cval, threads)
+    elif types == combination(U8, F64, F64):
+        gradient_planes(<uint8_t> 0, <double> 0, <double> 0, image, out, column_x, row_x, column_y,
+                        row_y, combine, channels, mode, cval, threads)
+    elif types == combination(U16, U16, F64):
+        gradient_planes(<uint16_t> 0, <uint16_t> 0, <double> 0, image, out, column_x, row_x,
+                        column_y, row_y, combine, channels, mode, cval, threads)
+    elif types == combination(U16, F32, F64):
+        gradient_planes(<uint16_t> 0, <float> 0, <double> 0, image, out, column_x, row_x, column_y,
+                        row_y, combine, channels, mode, cval, threads)
+    elif types == combination(U16, F64, F64):
+        gradient_planes(<uint16_t> 0, <double> 0, <double> 0, image, out, column_x, row_x,
+                        column_y, row_y, combine, channels, mode, cval, threads)
+    elif types == combination(I16, I16, F64):
+        gradient_planes(<int16_t> 0, <int16_t> 0, <double> 0, image, out, column_x, row_x,
+                        column_y, row_y, combine, channels, mode, cval, threads)
+    elif types == combination(I16, F32, F64):
+        gradient_planes(<int16_t> 0, <float> 0, <double> 0, image, out, column_x, row_x, column_y,
+                        row_y, combine, channels, mode, cval, threads)
+    elif types == combination(I16, F64, F64):
+        gradient_planes(<int16_t> 0, <double> 0, <double> 0, image, out, column_x, row_x, column_y,
+                        row_y, combine, channels, mode, cval, threads)
+    elif types == combination(F32, F32, F32):
+        gradient_planes(<float> 0, <float> 0, <float> 0, image, out, column_x, row_x, column_y,
+                        row_y, combine, channels, mode, cval, threads)
+    elif types == combination(F32, F64, F64):
+        gradient_planes(<float> 0, <double> 0, <double> 0, image, out, column_x, row_x, column_y,
+                        row_y, combine, channels, mode, cval, threads)
+    elif types == combination(F64, F32, F64):
+        gradient_planes(<double> 0, <float> 0, <double> 0, image, out, column_x, row_x, column_y,
+                        row_y, combine, channels, mode, cval, threads)
+    elif types == combination(F64, F64, F64):
+        gradient_planes(<double> 0, <double> 0, <double> 0, image, out, column_x, row_x, column_y,
+                        row_y, combine, channels, mode, cval, threads)
+    else:
+        raise TypeError(UNCOMPILED_TYPES)
+
+
+cdef int gradient_planes(in_t image_type, out_t out_type, acc_t weight_type, image_object,
+                         out_object, column_x_object, row_x_object, column_y_object,
+                         row_y_object, int combine, Py_ssize_t channels, int mode, double cval,
+                         int threads) except -1:
+    """gradient for the types of its first three arguments (their values unused)."""
+    cdef const in_t[:, :, ::1] image = image_object
+    cdef out_t[:, :, ::1] out = out_object
+    cdef const acc_t[::1] column_x = column_x_object, row_x = row_x_object
+    cdef const acc_t[::1] column_y = column_y_object, row_y = row_y_object
     cdef Py_ssize_t planes = image.shape[0], height = image.shape[1]
     cdef Py_ssize_t width = image.shape[2] // channels, size = column_x.shape[0]
     cdef Py_ssize_t halo = (size - 1) * channels
@@ -163,3 +209,4 @@ def gradient(const in_t[:, :, ::1] image, out_t[:, :, ::1] out, const acc_t[::1]
         free(positions)
         free(scratch_memory)
         free(sources)
+    return 0
